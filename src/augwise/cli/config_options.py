@@ -1,0 +1,118 @@
+"""CLI options derived from :class:`~augwise.core.config.AugmentConfig`.
+
+Every field marked ``cli`` becomes an option (``--rotation-range 20``,
+``--horizontal-flip``, ``--zoom-range 0.8,1.2``), with the field's help text.  A
+``--config FILE`` (JSON/YAML) is read first; options given on the command line win.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from augwise.core.config import AugmentConfig, config_fields
+
+_UNSET = "__unset__"
+
+
+def _option_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def config_parameters() -> list[inspect.Parameter]:
+    """``inspect.Parameter`` objects (typer options) for the CLI-visible config fields."""
+    params = [
+        inspect.Parameter(
+            "config",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(
+                None, "--config", help="ImageDataGenerator arguments as a JSON or YAML file."
+            ),
+            annotation=Path | None,
+        )
+    ]
+    for f in config_fields():
+        if not f.metadata.get("cli", True):
+            continue
+        doc = f.metadata.get("doc", "")
+        name = _option_name(f.name)
+        if f.type in ("bool",) or isinstance(f.default, bool):
+            opt = typer.Option(None, f"{name}/--no-{f.name.replace('_', '-')}", help=doc)
+            annotation: Any = bool | None
+        else:
+            opt = typer.Option(None, name, help=doc + " (comma-separate pairs and lists)")
+            annotation = str | None
+        params.append(
+            inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=opt,
+                              annotation=annotation)
+        )
+    return params
+
+
+def _parse_value(name: str, text: str) -> Any:
+    raw = text.strip()
+    if raw.lower() in ("none", "null", ""):
+        return None
+    if "," in raw:
+        return [_scalar(name, part) for part in raw.split(",") if part.strip()]
+    return _scalar(name, raw)
+
+
+def _scalar(name: str, text: str) -> Any:
+    t = text.strip()
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        return float(t)
+    except ValueError:
+        return t
+
+
+def build_config(values: dict[str, Any]) -> AugmentConfig:
+    """An :class:`AugmentConfig` from the parsed CLI values (file first, then options)."""
+    path = values.pop("config", None)
+    base = AugmentConfig.load(path) if path else AugmentConfig()
+    changes: dict[str, Any] = {}
+    fields = {f.name: f for f in config_fields()}
+    for key, value in values.items():
+        if key not in fields or value is None:
+            continue
+        if isinstance(value, str):
+            parsed = _parse_value(key, value)
+            if key in ("brightness_range", "zoom_range") and isinstance(parsed, list):
+                parsed = tuple(parsed)
+            changes[key] = parsed
+        else:
+            changes[key] = value
+    try:
+        return dataclasses.replace(base, **changes)
+    except (TypeError, ValueError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def with_config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the config options to a typer command function's signature.
+
+    The wrapped function receives ``augment_config=<AugmentConfig>`` instead.
+    """
+    sig = inspect.signature(fn, eval_str=True)
+    own = [p for p in sig.parameters.values() if p.name != "augment_config"]
+    extra = config_parameters()
+    names = {p.name for p in extra}
+
+    def wrapper(**kwargs: Any) -> Any:
+        cfg_values = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
+        kwargs["augment_config"] = build_config(cfg_values)
+        return fn(**kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper

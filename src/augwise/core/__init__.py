@@ -1,0 +1,1 @@
+"""Parameters, sampling and pure kernels (imports nothing else from augwise)."""

@@ -1,0 +1,240 @@
+"""Drawing transform parameters.
+
+Default mode: the parameters of sample ``i`` in epoch ``e`` are a pure function of
+``(seed, e, i)``.  Uniform numbers come from a ``numpy.random.Generator`` over a Philox
+counter-based bit generator keyed by the seed, with the counter set from
+``(epoch, block of sample indices, stream)``; each sample owns a fixed row of
+:data:`SLOTS` uniforms and each transform a fixed slot, so adding or removing one
+transform never changes the draws of another, and neither batch size, shuffling nor
+the number of workers changes what a sample gets.
+
+``keras_compat``: :func:`keras_random_transform` reproduces Keras' own draw order on the
+global ``np.random`` state, the only place augwise touches it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from augwise.core.config import AugmentConfig, ShiftRange
+from augwise.core.params import BatchParams, TransformParams
+
+SLOTS = 16
+BLOCK = 256
+_CACHE_BLOCKS = 1024
+
+# slot layout of a sample's uniform row
+S_THETA, S_TX, S_TX_SIGN, S_TY, S_TY_SIGN, S_SHEAR, S_ZX, S_ZY, S_FH, S_FV = range(10)
+S_CHANNEL = 10  # 10..13, one per channel (up to 4; more channels reuse them cyclically)
+S_BRIGHT = 14
+
+# streams: independent counters for each use of randomness
+STREAM_PARAMS = 0
+STREAM_SHUFFLE = 1
+STREAM_SPLIT = 2
+STREAM_NAMES = 3
+
+
+def resolve_seed(seed: int | None) -> int:
+    """``seed`` itself, or fresh OS entropy when None (differs per run, like Keras)."""
+    if seed is None:
+        entropy: Any = np.random.SeedSequence().entropy
+        return int(entropy) & ((1 << 63) - 1)
+    return int(seed)
+
+
+def generator(seed: int, *counter: int) -> np.random.Generator:
+    """A Generator keyed by ``seed`` at a counter position (up to 4 integers)."""
+    values = [int(c) & ((1 << 64) - 1) for c in counter]
+    values += [0] * (4 - len(values))
+    key = int(seed) & ((1 << 128) - 1)
+    return np.random.Generator(np.random.Philox(key=key, counter=np.array(values, np.uint64)))
+
+
+class RandomStreams:
+    """Counter-based random numbers for one seed, cached per block of samples."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = int(seed)
+        self._lock = threading.Lock()
+        self._blocks: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+
+    def _block(self, epoch: int, block: int) -> np.ndarray:
+        key = (epoch, block)
+        with self._lock:
+            hit = self._blocks.get(key)
+            if hit is not None:
+                self._blocks.move_to_end(key)
+                return hit
+        table = generator(self.seed, STREAM_PARAMS, epoch, block).random((BLOCK, SLOTS))
+        table.setflags(write=False)
+        with self._lock:
+            self._blocks[key] = table
+            while len(self._blocks) > _CACHE_BLOCKS:
+                self._blocks.popitem(last=False)
+        return table
+
+    def uniforms(self, epoch: int, indices: np.ndarray) -> np.ndarray:
+        """``(len(indices), SLOTS)`` uniforms in [0, 1); row k depends on indices[k] only."""
+        idx = np.asarray(indices, dtype=np.int64)
+        out = np.empty((idx.size, SLOTS))
+        blocks = idx // BLOCK
+        for b in np.unique(blocks):
+            rows = blocks == b
+            out[rows] = self._block(epoch, int(b))[idx[rows] % BLOCK]
+        return out
+
+    def permutation(self, epoch: int, n: int) -> np.ndarray:
+        """The shuffled sample order of ``epoch``."""
+        return generator(self.seed, STREAM_SHUFFLE, epoch).permutation(n)
+
+    def integers(self, stream: int, epoch: int, high: int, size: int) -> np.ndarray:
+        return generator(self.seed, stream, epoch).integers(0, high, size=size)
+
+
+def _shift_draw(
+    rng: ShiftRange, u: np.ndarray, u_sign: np.ndarray, extent: float
+) -> np.ndarray:
+    """Vectorised Keras shift semantics (float range, int N, or list of values)."""
+    n = u.shape[0]
+    if isinstance(rng, tuple):
+        if not rng or not any(rng):
+            return np.zeros(n)
+        values = np.asarray(rng, dtype=np.float64)
+        pick = values[np.minimum((u * len(values)).astype(np.int64), len(values) - 1)]
+        out = pick * np.where(u_sign < 0.5, -1.0, 1.0)
+        limit = float(values.max())
+    elif isinstance(rng, int):
+        if rng == 0:
+            return np.zeros(n)
+        pick = np.minimum((u * rng).astype(np.int64), rng - 1).astype(np.float64)
+        out = pick * np.where(u_sign < 0.5, -1.0, 1.0)
+        limit = float(rng)
+    else:
+        if not rng:
+            return np.zeros(n)
+        out = (2.0 * u - 1.0) * rng
+        limit = float(rng)
+    if limit < 1:
+        out = out * extent
+    return out
+
+
+def params_from_uniforms(
+    config: AugmentConfig, u: np.ndarray, height: int, width: int, channels: int
+) -> BatchParams:
+    """Map uniform rows to transform parameters (default-mode semantics).
+
+    ``tx`` (horizontal) comes from ``width_shift_range`` scaled by ``width``, ``ty``
+    (vertical) from ``height_shift_range`` scaled by ``height``.
+    """
+    n = u.shape[0]
+    zeros = np.zeros(n)
+    theta = (2.0 * u[:, S_THETA] - 1.0) * config.rotation_range if config.rotation_range else zeros
+    tx = _shift_draw(config.width_shift_range, u[:, S_TX], u[:, S_TX_SIGN], width)
+    ty = _shift_draw(config.height_shift_range, u[:, S_TY], u[:, S_TY_SIGN], height)
+    shear = (2.0 * u[:, S_SHEAR] - 1.0) * config.shear_range if config.shear_range else zeros
+    lo, hi = config.zoom_range
+    if lo == 1 and hi == 1:
+        zx = np.ones(n)
+        zy = np.ones(n)
+    else:
+        zx = lo + (hi - lo) * u[:, S_ZX]
+        zy = lo + (hi - lo) * u[:, S_ZY]
+    flip_h = (u[:, S_FH] < 0.5) & config.horizontal_flip
+    flip_v = (u[:, S_FV] < 0.5) & config.vertical_flip
+    channel_shift = None
+    if config.channel_shift_range:
+        cols = [S_CHANNEL + (c % 4) for c in range(channels)]
+        channel_shift = (2.0 * u[:, cols] - 1.0) * config.channel_shift_range
+    brightness = None
+    if config.brightness_range is not None:
+        blo, bhi = config.brightness_range
+        brightness = blo + (bhi - blo) * u[:, S_BRIGHT]
+    return BatchParams(
+        theta=np.array(theta, dtype=np.float64),
+        tx=tx,
+        ty=ty,
+        shear=np.array(shear, dtype=np.float64),
+        zx=zx,
+        zy=zy,
+        flip_horizontal=np.asarray(flip_h, dtype=bool),
+        flip_vertical=np.asarray(flip_v, dtype=bool),
+        channel_shift=channel_shift,
+        brightness=brightness,
+    )
+
+
+def sample_params(
+    config: AugmentConfig, rng: np.random.Generator, height: int, width: int, channels: int
+) -> TransformParams:
+    """One draw from ``rng`` (used by ``get_random_transform`` in default mode)."""
+    u = rng.random((1, SLOTS))
+    return params_from_uniforms(config, u, height, width, channels).at(0)
+
+
+def keras_random_transform(
+    config: AugmentConfig, img_shape: tuple[int, ...], seed: int | None = None
+) -> dict[str, object]:
+    """Keras 3.15's ``get_random_transform``, draw for draw, on the global ``np.random``."""
+    if config.data_format == "channels_first":
+        img_row_axis, img_col_axis = 1, 2
+    else:
+        img_row_axis, img_col_axis = 0, 1
+    if seed is not None:
+        np.random.seed(seed)
+    theta: float = 0
+    if config.rotation_range:
+        theta = np.random.uniform(-config.rotation_range, config.rotation_range)
+    tx = _keras_shift(config.height_shift_range, img_shape[img_row_axis])
+    ty = _keras_shift(config.width_shift_range, img_shape[img_col_axis])
+    shear: float = 0
+    if config.shear_range:
+        shear = np.random.uniform(-config.shear_range, config.shear_range)
+    lo, hi = config.zoom_range
+    if lo == 1 and hi == 1:
+        zx, zy = 1.0, 1.0
+    else:
+        zx, zy = np.random.uniform(lo, hi, 2)
+    flip_horizontal = (np.random.random() < 0.5) * config.horizontal_flip
+    flip_vertical = (np.random.random() < 0.5) * config.vertical_flip
+    channel_shift_intensity = None
+    if config.channel_shift_range != 0:
+        channel_shift_intensity = np.random.uniform(
+            -config.channel_shift_range, config.channel_shift_range
+        )
+    brightness = None
+    if config.brightness_range is not None:
+        brightness = np.random.uniform(config.brightness_range[0], config.brightness_range[1])
+    return {
+        "theta": theta,
+        "tx": tx,
+        "ty": ty,
+        "shear": shear,
+        "zx": zx,
+        "zy": zy,
+        "flip_horizontal": flip_horizontal,
+        "flip_vertical": flip_vertical,
+        "channel_shift_intensity": channel_shift_intensity,
+        "brightness": brightness,
+    }
+
+
+def _keras_shift(rng: ShiftRange, extent: int) -> Any:
+    """Keras' shift draw: ``choice`` for ints and lists, ``uniform`` for floats."""
+    given: Any = list(rng) if isinstance(rng, tuple) else rng
+    if not given:
+        return 0
+    value: Any
+    try:
+        value = np.random.choice(given)
+        value *= np.random.choice([-1, 1])
+    except ValueError:
+        value = np.random.uniform(-given, given)
+    if np.max(given) < 1:
+        value *= extent
+    return value

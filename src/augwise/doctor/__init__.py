@@ -1,0 +1,1 @@
+"""augwise.doctor."""

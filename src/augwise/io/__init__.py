@@ -1,0 +1,1 @@
+"""Decoding and sample sources (imports only augwise.core)."""

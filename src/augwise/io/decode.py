@@ -1,0 +1,243 @@
+"""Decoding image files to ``(H, W, C)`` arrays.
+
+JPEG goes through libjpeg-turbo (simplejpeg), decoded straight to the wanted colour
+space and, when the target is at most half the image, at a reduced DCT scale (1/2,
+1/4 or 1/8: the SIMD paths).  Everything else (PNG, BMP, TIFF, 16-bit, palette, CMYK,
+CMYK JPEG) goes through Pillow.  EXIF orientation is applied.  Images above
+``max_pixels`` are refused before any pixel is decoded.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import simplejpeg
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from augwise.core.geometry import keep_aspect_box
+from augwise.core.keras_kernels import img_to_array
+
+COLOR_MODES = ("rgb", "rgba", "grayscale")
+CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
+DEFAULT_MAX_PIXELS = 89_478_485  # Pillow's own decompression-bomb threshold
+_JPEG_MAGIC = b"\xff\xd8\xff"
+_SJ_COLOURS = {"rgb": "RGB", "rgba": "RGBA", "grayscale": "GRAY"}
+_PIL_RESAMPLE = {
+    "nearest": Image.Resampling.NEAREST,
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+    "hamming": Image.Resampling.HAMMING,
+    "box": Image.Resampling.BOX,
+    "lanczos": Image.Resampling.LANCZOS,
+}
+INTERPOLATIONS = tuple(_PIL_RESAMPLE)
+
+
+class ImageDecodeError(ValueError):
+    """A file that is not a readable image; ``path`` names it."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot load image {path!r}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded image and how its pixel grid relates to the full-resolution file."""
+
+    array: np.ndarray  # (H, W, C), uint8 or uint16
+    full_hw: tuple[int, int]  # size of the image at full resolution
+    scale: int  # DCT reduction: array pixel = full pixel / scale
+
+
+@dataclass(frozen=True)
+class DecodeSpec:
+    """What to decode: colour mode, the target (to pick a reduced JPEG scale) and limits."""
+
+    color_mode: str = "rgb"
+    target_hw: tuple[int, int] | None = None
+    keep_aspect_ratio: bool = False
+    magnification: float = 1.0  # extra resolution wanted (e.g. 1/min zoom)
+    max_pixels: int | None = DEFAULT_MAX_PIXELS
+    exif: bool = True
+
+    def __post_init__(self) -> None:
+        if self.color_mode not in COLOR_MODES:
+            raise ValueError(f"color_mode must be one of {COLOR_MODES}, got {self.color_mode!r}")
+        if self.max_pixels is not None and self.max_pixels <= 0:
+            raise ValueError(f"max_image_pixels must be positive or None, got {self.max_pixels!r}")
+
+
+def read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise ImageDecodeError(path, exc.strerror or str(exc)) from exc
+
+
+def load_image(path: str, spec: DecodeSpec) -> Decoded:
+    """Read and decode ``path``; raises :class:`ImageDecodeError` naming the file."""
+    return decode_bytes(read_bytes(path), path, spec)
+
+
+def decode_bytes(data: bytes, path: str, spec: DecodeSpec) -> Decoded:
+    if not data:
+        raise ImageDecodeError(path, "the file is empty (0 bytes)")
+    if data.startswith(_JPEG_MAGIC):
+        decoded = _decode_jpeg(data, path, spec)
+        if decoded is not None:
+            return decoded
+    return _decode_pillow(data, path, spec)
+
+
+def _check_size(path: str, height: int, width: int, spec: DecodeSpec) -> None:
+    if spec.max_pixels is not None and height * width > spec.max_pixels:
+        raise ImageDecodeError(
+            path,
+            f"{width}x{height} = {width * height} pixels exceeds max_image_pixels="
+            f"{spec.max_pixels} (possible decompression bomb)",
+        )
+
+
+def reduction_factor(height: int, width: int, spec: DecodeSpec) -> int:
+    """Largest DCT scale in {1, 2, 4, 8} that keeps the target's resolution."""
+    if spec.target_hw is None:
+        return 1
+    th, tw = spec.target_hw
+    if spec.keep_aspect_ratio:
+        _, _, cw, ch = keep_aspect_box(height, width, th, tw)
+    else:
+        cw, ch = width, height
+    need_w = tw * spec.magnification * width / max(cw, 1)
+    need_h = th * spec.magnification * height / max(ch, 1)
+    factor = 1
+    for k in (2, 4, 8):
+        if width / k >= need_w and height / k >= need_h:
+            factor = k
+    return factor
+
+
+def _exif_orientation(data: bytes) -> int:
+    head = data[:65536]
+    if b"Exif" not in head:
+        return 1
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return int(img.getexif().get(0x0112, 1))
+    except (OSError, ValueError, UnidentifiedImageError):
+        return 1
+
+
+def _decode_jpeg(data: bytes, path: str, spec: DecodeSpec) -> Decoded | None:
+    try:
+        height, width, colorspace, _ = simplejpeg.decode_jpeg_header(data)
+    except ValueError as exc:
+        raise ImageDecodeError(path, f"corrupt JPEG header ({exc})") from exc
+    if colorspace in ("CMYK", "YCCK"):
+        return None
+    _check_size(path, height, width, spec)
+    orientation = _exif_orientation(data) if spec.exif else 1
+    if orientation != 1:
+        return None  # Pillow applies the orientation (rare: most datasets strip EXIF)
+    k = reduction_factor(height, width, spec)
+    try:
+        arr = simplejpeg.decode_jpeg(
+            data,
+            colorspace=_SJ_COLOURS[spec.color_mode],
+            min_height=math.ceil(height / k),
+            min_width=math.ceil(width / k),
+            min_factor=k,
+        )
+    except ValueError as exc:
+        raise ImageDecodeError(path, f"corrupt or truncated JPEG ({exc})") from exc
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    return Decoded(array=arr, full_hw=(height, width), scale=k)
+
+
+def _to_mode(img: Image.Image, color_mode: str) -> np.ndarray:
+    """Convert a Pillow image to the colour mode, scaling 16/32-bit data properly."""
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        raw = np.asarray(img)
+        if color_mode == "grayscale":
+            return np.clip(raw, 0, 65535).astype(np.uint16)[:, :, None]
+        if mode == "F" or (mode == "I" and raw.size and raw.max() <= 255):
+            eight = np.clip(raw, 0, 255).astype(np.uint8)
+        else:
+            eight = (np.clip(raw, 0, 65535).astype(np.uint32) >> 8).astype(np.uint8)
+        img = Image.fromarray(eight, "L")
+        mode = "L"
+    if mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
+    target = {"rgb": "RGB", "rgba": "RGBA", "grayscale": "L"}[color_mode]
+    if img.mode != target:
+        img = img.convert(target)
+    arr = np.asarray(img)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    return arr
+
+
+def _decode_pillow(data: bytes, path: str, spec: DecodeSpec) -> Decoded:
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            width, height = opened.size
+            _check_size(path, height, width, spec)
+            opened.load()
+            img: Image.Image = opened
+            if spec.exif:
+                img = ImageOps.exif_transpose(opened)
+            arr = _to_mode(img, spec.color_mode)
+    except ImageDecodeError:
+        raise
+    except UnidentifiedImageError as exc:
+        raise ImageDecodeError(path, "not an image file (unrecognised format)") from exc
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ImageDecodeError(path, f"corrupt or truncated image ({exc})") from exc
+    return Decoded(array=np.ascontiguousarray(arr), full_hw=arr.shape[:2], scale=1)
+
+
+def keras_load_img(
+    path: str,
+    color_mode: str,
+    target_size: tuple[int, int] | None,
+    interpolation: str,
+    keep_aspect_ratio: bool,
+    data_format: str,
+    dtype: str,
+) -> np.ndarray:
+    """Keras 3.15's ``load_img`` + ``img_to_array``, for ``keras_compat``."""
+    with open(os.fspath(path), "rb") as f:
+        img: Image.Image = Image.open(io.BytesIO(f.read()))
+    if color_mode == "grayscale":
+        if img.mode not in ("L", "I;16", "I"):
+            img = img.convert("L")
+    elif color_mode == "rgba":
+        if img.mode != "RGBA":
+            img = img.convert("RGBA")
+    elif color_mode == "rgb":
+        if img.mode != "RGB":
+            img = img.convert("RGB")
+    else:
+        raise ValueError('color_mode must be "grayscale", "rgb", or "rgba"')
+    if target_size is not None:
+        wh = (target_size[1], target_size[0])
+        if img.size != wh:
+            resample = _PIL_RESAMPLE[interpolation]
+            if keep_aspect_ratio:
+                width, height = img.size
+                x0, y0, cw, ch = keep_aspect_box(height, width, target_size[0], target_size[1])
+                img = img.resize(wh, resample, box=(x0, y0, x0 + cw, y0 + ch))
+            else:
+                img = img.resize(wh, resample)
+    x = img_to_array(img, data_format=data_format, dtype=dtype)
+    if hasattr(img, "close"):
+        img.close()
+    return x

@@ -1,0 +1,412 @@
+"""``augwise.ImageDataGenerator``: Keras' generator, same names, defects fixed.
+
+>>> from augwise import ImageDataGenerator
+>>> gen = ImageDataGenerator(rotation_range=20, horizontal_flip=True, rescale=1 / 255)
+>>> it = gen.flow(x_train, y_train, batch_size=32, seed=0)   # doctest: +SKIP
+>>> model.fit(it, epochs=10)                                # doctest: +SKIP
+
+The constructor takes exactly the fields of :class:`~augwise.core.config.AugmentConfig`
+(Keras' 23 arguments in Keras' order, then augwise's own).  ``keras_compat=True``
+reproduces Keras 3.15 bug for bug; see ``docs/differences.md`` for what differs otherwise.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import warnings
+from typing import Any
+
+import numpy as np
+
+from augwise.core.config import AugmentConfig, config_fields
+from augwise.core.keras_kernels import apply_transform as keras_apply_transform
+from augwise.core.kernels import WarpSpec, apply_params, value_range_of
+from augwise.core.params import TransformParams
+from augwise.core.sampling import generator, keras_random_transform, resolve_seed, sample_params
+from augwise.core.standardize import keras_standardize, standardize_batch
+from augwise.core.stats import FeaturewiseStats, ZcaWhitener
+from augwise.io.decode import DEFAULT_MAX_PIXELS
+from augwise.keras_api.fitting import fit_arrays_keras, fit_stream
+from augwise.loader.array_iterator import NumpyArrayIterator
+from augwise.loader.file_iterators import DataFrameIterator, DirectoryIterator
+from augwise.loader.keras_adapter import create
+
+_FIELDS = {f.name for f in config_fields()}
+_DEPRECATED_DF_KWARGS = {
+    "has_ext": "has_ext is deprecated, filenames in the dataframe have to match the exact "
+    "filenames in disk.",
+    "sort": "sort is deprecated, batches will be created in the same order than the filenames "
+    "provided if `shuffle` is set to `False`.",
+    "drop_duplicates": "drop_duplicates is deprecated, you can drop duplicates by using the "
+    "pandas.DataFrame.drop_duplicates method.",
+}
+
+
+class ImageDataGenerator:
+    """Generate batches of augmented image data (drop-in for Keras' legacy class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        config = AugmentConfig(*args, **kwargs)
+        object.__setattr__(self, "config", config)
+        object.__setattr__(self, "_mean", None)
+        object.__setattr__(self, "_std", None)
+        object.__setattr__(self, "_zca", None)
+        object.__setattr__(self, "_count", 0)
+        object.__setattr__(self, "_rng_lock", threading.Lock())
+        object.__setattr__(
+            self, "_rng", np.random.Generator(np.random.Philox(resolve_seed(config.seed)))
+        )
+
+    config: AugmentConfig
+
+    # -- Keras attributes ---------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _FIELDS:
+            return getattr(self.config, name)
+        raise AttributeError(f"'ImageDataGenerator' object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FIELDS:
+            object.__setattr__(self, "config", self.config.replace(**{name: value}))
+        else:
+            object.__setattr__(self, name, value)
+
+    @property
+    def channel_axis(self) -> int:
+        return 1 if self.config.data_format == "channels_first" else 3
+
+    @property
+    def row_axis(self) -> int:
+        return 2 if self.config.data_format == "channels_first" else 1
+
+    @property
+    def col_axis(self) -> int:
+        return 3 if self.config.data_format == "channels_first" else 2
+
+    @property
+    def _validation_split(self) -> float:
+        return self.config.validation_split
+
+    @property
+    def mean(self) -> np.ndarray | None:
+        """Featurewise mean in broadcast shape (set by ``fit()``, or assign your own)."""
+        mean: np.ndarray | None = self._mean
+        return mean
+
+    @mean.setter
+    def mean(self, value: Any) -> None:
+        object.__setattr__(self, "_mean", None if value is None else np.asarray(value))
+
+    @property
+    def std(self) -> np.ndarray | None:
+        std: np.ndarray | None = self._std
+        return std
+
+    @std.setter
+    def std(self, value: Any) -> None:
+        object.__setattr__(self, "_std", None if value is None else np.asarray(value))
+
+    @property
+    def zca_whitening_matrix(self) -> np.ndarray | None:
+        """Dense ZCA matrix (built on demand for low-rank fits; avoid at large sizes)."""
+        zca: ZcaWhitener | None = self._zca
+        return None if zca is None else zca.matrix()
+
+    @zca_whitening_matrix.setter
+    def zca_whitening_matrix(self, value: Any) -> None:
+        if value is None:
+            object.__setattr__(self, "_zca", None)
+            return
+        m = np.asarray(value, dtype=np.float32)
+        if m.ndim != 2 or m.shape[0] != m.shape[1]:
+            raise ValueError(f"zca_whitening_matrix must be square, got shape {m.shape}")
+        eye = np.eye(m.shape[0], dtype=np.float32)
+        zca = ZcaWhitener(components=eye, scale=np.ones(m.shape[0], np.float32), dense=m)
+        object.__setattr__(self, "_zca", zca)
+
+    def current_stats(self) -> FeaturewiseStats | None:
+        """The fitted (or assigned) statistics, or None."""
+        if self._mean is None and self._std is None and self._zca is None:
+            return None
+        return FeaturewiseStats(self._mean, self._std, self._zca, self._count)
+
+    def __repr__(self) -> str:
+        return "augwise." + self.config.python_call()
+
+    # -- flows --------------------------------------------------------------------------
+
+    def flow(
+        self,
+        x: Any,
+        y: Any = None,
+        batch_size: int = 32,
+        shuffle: bool = True,
+        sample_weight: Any = None,
+        seed: int | None = None,
+        save_to_dir: Any = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        ignore_class_split: bool = False,
+        subset: str | None = None,
+        *,
+        workers: int | None = None,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
+    ) -> NumpyArrayIterator:
+        """Batches from arrays ``x`` (rank 4) and optional labels ``y``.
+
+        ``workers`` threads build batches (also used by Keras' ``model.fit``);
+        ``max_queue_size`` bounds how many batches are prepared ahead.
+        """
+        return create(
+            NumpyArrayIterator,
+            x,
+            y,
+            self,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            sample_weight=sample_weight,
+            seed=seed,
+            data_format=self.config.data_format,
+            save_to_dir=save_to_dir,
+            save_prefix=save_prefix,
+            save_format=save_format,
+            ignore_class_split=ignore_class_split,
+            subset=subset,
+            dtype=self.config.dtype,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+        )
+
+    def flow_from_directory(
+        self,
+        directory: Any,
+        target_size: tuple[int, int] = (256, 256),
+        color_mode: str = "rgb",
+        classes: list[str] | None = None,
+        class_mode: str | None = "categorical",
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int | None = None,
+        save_to_dir: Any = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        follow_links: bool = False,
+        subset: str | None = None,
+        interpolation: str = "nearest",
+        keep_aspect_ratio: bool = False,
+        *,
+        on_error: str = "raise",
+        max_image_pixels: int | None = DEFAULT_MAX_PIXELS,
+        workers: int | None = None,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
+        verbose: bool = True,
+    ) -> DirectoryIterator:
+        """Batches from a folder with one sub-folder per class.
+
+        ``on_error='skip'`` drops unreadable files from their batch and records each in
+        ``iterator.skipped`` (with a log line); ``'raise'`` raises naming the file.
+        """
+        return create(
+            DirectoryIterator,
+            directory,
+            self,
+            target_size=target_size,
+            color_mode=color_mode,
+            keep_aspect_ratio=keep_aspect_ratio,
+            classes=classes,
+            class_mode=class_mode,
+            data_format=self.config.data_format,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            save_to_dir=save_to_dir,
+            save_prefix=save_prefix,
+            save_format=save_format,
+            follow_links=follow_links,
+            subset=subset,
+            interpolation=interpolation,
+            dtype=self.config.dtype,
+            on_error=on_error,
+            max_image_pixels=max_image_pixels,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+            verbose=verbose,
+        )
+
+    def flow_from_dataframe(
+        self,
+        dataframe: Any,
+        directory: Any = None,
+        x_col: str = "filename",
+        y_col: Any = "class",
+        weight_col: str | None = None,
+        target_size: tuple[int, int] = (256, 256),
+        color_mode: str = "rgb",
+        classes: list[str] | None = None,
+        class_mode: str | None = "categorical",
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int | None = None,
+        save_to_dir: Any = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        subset: str | None = None,
+        interpolation: str = "nearest",
+        validate_filenames: bool = True,
+        keep_aspect_ratio: bool = False,
+        *,
+        on_error: str = "raise",
+        max_image_pixels: int | None = DEFAULT_MAX_PIXELS,
+        workers: int | None = None,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
+        verbose: bool = True,
+        **kwargs: Any,
+    ) -> DataFrameIterator:
+        """Batches from a dataframe of file names (``x_col``) and labels (``y_col``)."""
+        for key in kwargs:
+            if key not in _DEPRECATED_DF_KWARGS:
+                raise TypeError(f"flow_from_dataframe() got an unexpected keyword argument {key!r}")
+            warnings.warn(_DEPRECATED_DF_KWARGS[key], DeprecationWarning, stacklevel=2)
+        if class_mode == "other":
+            warnings.warn(
+                '`class_mode="other"` is deprecated, please use `class_mode="raw"`.',
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            class_mode = "raw"
+        return create(
+            DataFrameIterator,
+            dataframe,
+            directory,
+            self,
+            x_col=x_col,
+            y_col=y_col,
+            weight_col=weight_col,
+            target_size=target_size,
+            color_mode=color_mode,
+            classes=classes,
+            class_mode=class_mode,
+            data_format=self.config.data_format,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            save_to_dir=save_to_dir,
+            save_prefix=save_prefix,
+            save_format=save_format,
+            subset=subset,
+            interpolation=interpolation,
+            keep_aspect_ratio=keep_aspect_ratio,
+            validate_filenames=validate_filenames,
+            dtype=self.config.dtype,
+            on_error=on_error,
+            max_image_pixels=max_image_pixels,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+            verbose=verbose,
+        )
+
+    # -- single images ------------------------------------------------------------------
+
+    def standardize(self, x: np.ndarray) -> np.ndarray:
+        """Apply the normalisation steps to one image (3-D) or a batch (4-D).
+
+        Default mode returns a new array and treats each image of a batch on its own;
+        ``keras_compat`` works in place over the whole array, as Keras does.
+        """
+        if self.config.keras_compat:
+            return keras_standardize(x, self.config, self.current_stats())
+        arr = np.array(x, dtype=np.result_type(np.asarray(x).dtype, np.float32), copy=True)
+        if arr.ndim == 3:
+            return standardize_batch(arr[None], self.config, self.current_stats())[0]
+        if arr.ndim == 4:
+            return standardize_batch(arr, self.config, self.current_stats())
+        raise ValueError(f"standardize expects a 3-D image or 4-D batch, got shape {arr.shape}")
+
+    def get_random_transform(self, img_shape: tuple[int, ...], seed: int | None = None) -> dict:
+        """Random parameters for an image of ``img_shape`` (Keras' dict form)."""
+        shape = tuple(int(v) for v in img_shape)
+        if len(shape) != 3:
+            raise ValueError(f"img_shape must be 3-D (one image), got {img_shape!r}")
+        if self.config.keras_compat:
+            return keras_random_transform(self.config, shape, seed)
+        if self.config.data_format == "channels_first":
+            c, h, w = shape
+        else:
+            h, w, c = shape
+        if seed is not None:
+            params = sample_params(self.config, generator(seed), h, w, c)
+        else:
+            with self._rng_lock:
+                params = sample_params(self.config, self._rng, h, w, c)
+        return params.to_dict()
+
+    def apply_transform(self, x: np.ndarray, transform_parameters: Any) -> np.ndarray:
+        """Apply parameters (a Keras dict or :class:`TransformParams`) to one image."""
+        arr = np.asarray(x)
+        if arr.ndim != 3:
+            raise ValueError(f"apply_transform expects one 3-D image, got shape {arr.shape}")
+        params = (
+            transform_parameters
+            if isinstance(transform_parameters, TransformParams)
+            else TransformParams.from_dict(transform_parameters)
+        )
+        cfg = self.config
+        if cfg.keras_compat:
+            raw = (
+                transform_parameters
+                if not isinstance(transform_parameters, TransformParams)
+                else transform_parameters.to_dict()
+            )
+            return keras_apply_transform(
+                arr,
+                raw,
+                data_format=cfg.data_format,
+                fill_mode=cfg.fill_mode,
+                cval=cfg.cval,
+                interpolation_order=cfg.interpolation_order,
+            )
+        spec = WarpSpec.create(cfg.fill_mode, cfg.cval, cfg.interpolation_order)
+        hwc = arr.transpose(1, 2, 0) if cfg.data_format == "channels_first" else arr
+        out = apply_params(np.ascontiguousarray(hwc), params, spec, value_range_of(hwc))
+        return out.transpose(2, 0, 1) if cfg.data_format == "channels_first" else out
+
+    def random_transform(self, x: np.ndarray, seed: int | None = None) -> np.ndarray:
+        """A randomly transformed copy of one image."""
+        params = self.get_random_transform(np.shape(x), seed)
+        return self.apply_transform(x, params)
+
+    # -- statistics -----------------------------------------------------------------------
+
+    def fit(self, x: Any, augment: bool = False, rounds: int = 1, seed: int | None = None) -> None:
+        """Compute featurewise statistics from ``x``.
+
+        ``x`` is an array of rank 4 or an augwise directory/dataframe iterator; default
+        mode streams it in chunks (bounded memory) and applies ``preprocessing_function``
+        and ``rescale`` first, exactly as batches will see them.
+        """
+        if not isinstance(augment, (bool, np.bool_)):
+            raise TypeError(f"augment must be True or False, got {augment!r}")
+        if not isinstance(rounds, (int, np.integer)) or isinstance(rounds, bool) or rounds < 1:
+            raise ValueError(f"rounds must be a positive int, got {rounds!r}")
+        if self.config.keras_compat and isinstance(x, (np.ndarray, list, tuple)):
+            stats = fit_arrays_keras(self, np.asarray(x), bool(augment), int(rounds), seed)
+        else:
+            stats = fit_stream(self.config, x, bool(augment), int(rounds), seed)
+        object.__setattr__(self, "_mean", stats.mean)
+        object.__setattr__(self, "_std", stats.std)
+        object.__setattr__(self, "_zca", stats.zca)
+        object.__setattr__(self, "_count", stats.count)
+
+
+_SELF = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+ImageDataGenerator.__init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [_SELF, *inspect.signature(AugmentConfig).parameters.values()]
+)

@@ -1,0 +1,1 @@
+"""Batching, worker threads and framework adapters."""

@@ -1,0 +1,360 @@
+"""Batch iterators with Keras' attributes and behaviour.
+
+Default mode: batch ``b`` of epoch ``e`` is a pure function of ``(seed, e, b)``: the
+sample order comes from the seed and epoch, each sample's parameters from its index
+(see :mod:`augwise.core.sampling`).  So any number of workers, repeated calls and
+prefetching give the same batches, and ``on_epoch_end()`` moves to the next epoch.
+
+``keras_compat``: the exact Keras 3.15 ``Iterator`` logic (global ``np.random`` seeded
+with ``seed + total_batches_seen``, the ``_flow_index`` generator, ...).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Iterator as TypingIterator
+from typing import Any
+
+import numpy as np
+
+from augwise.core.config import AugmentConfig
+from augwise.core.params import TransformParams
+from augwise.core.sampling import RandomStreams, resolve_seed
+from augwise.io.sources import WHITE_LIST_FORMATS
+from augwise.loader.executor import Prefetcher, WorkerPool
+from augwise.loader.keras_pipeline import GLOBAL_RNG_LOCK, KerasPipeline
+from augwise.loader.labels import ArrayTargets, FileTargets
+from augwise.loader.pipeline import BatchImages, Pipeline
+
+Targets = ArrayTargets | FileTargets
+
+
+def default_workers() -> int:
+    """Worker threads when not given: the usable cores, at most 8."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(8, cores))
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+class Iterator:
+    """Base class of augwise's batch iterators (a ``keras.utils.PyDataset`` when Keras is
+    importable, see :mod:`augwise.loader.keras_adapter`)."""
+
+    white_list_formats = WHITE_LIST_FORMATS
+
+    def __init__(
+        self,
+        n: int,
+        batch_size: int,
+        shuffle: bool,
+        seed: int | None,
+        *,
+        config: AugmentConfig,
+        pipeline: Pipeline | KerasPipeline,
+        targets: Targets,
+        workers: int | None = None,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
+    ) -> None:
+        self.n = int(n)
+        self.batch_size = _check_int("batch_size", batch_size, 1)
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+        if seed is not None:
+            _check_int("seed", seed, 0)
+        self.seed = seed
+        self.shuffle = bool(shuffle)
+        self.batch_index = 0
+        self.total_batches_seen = 0
+        self.lock = threading.Lock()
+        self.index_array: np.ndarray | None = None
+        self.epoch = 0
+        self.config = config
+        self.keras_compat = config.keras_compat
+        self.pipeline = pipeline
+        self.targets = targets
+        self.last_batch: BatchImages | None = None
+        self._workers = default_workers() if workers is None else _check_int("workers", workers, 0)
+        self._use_multiprocessing = bool(use_multiprocessing)
+        self._max_queue_size = _check_int("max_queue_size", max_queue_size, 1)
+        self.resolved_seed = resolve_seed(seed if seed is not None else config.seed)
+        self._streams = RandomStreams(self.resolved_seed)
+        if isinstance(pipeline, Pipeline):
+            pipeline.streams = self._streams
+        self._orders: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._order_lock = threading.Lock()
+        self._pool = WorkerPool(self._workers)
+        self._stream: Prefetcher[tuple[int, int], Any] | None = None
+        self.index_generator = self._flow_index()
+
+    # -- keras.utils.PyDataset protocol -----------------------------------------------
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    @workers.setter
+    def workers(self, value: int) -> None:
+        self._workers = value
+
+    @property
+    def use_multiprocessing(self) -> bool:
+        return self._use_multiprocessing
+
+    @use_multiprocessing.setter
+    def use_multiprocessing(self, value: bool) -> None:
+        self._use_multiprocessing = value
+
+    @property
+    def max_queue_size(self) -> int:
+        return self._max_queue_size
+
+    @max_queue_size.setter
+    def max_queue_size(self, value: int) -> None:
+        self._max_queue_size = value
+
+    @property
+    def num_batches(self) -> int:
+        return len(self)
+
+    def on_epoch_begin(self) -> None:
+        """Called by Keras at the start of an epoch; nothing to do."""
+
+    def __len__(self) -> int:
+        return (self.n + self.batch_size - 1) // self.batch_size
+
+    # -- sample order -----------------------------------------------------------------
+
+    def order(self, epoch: int) -> np.ndarray:
+        """Sample indices in the order of ``epoch`` (default mode)."""
+        with self._order_lock:
+            hit = self._orders.get(epoch)
+            if hit is not None:
+                return hit
+        order = self._streams.permutation(epoch, self.n) if self.shuffle else np.arange(self.n)
+        order.setflags(write=False)
+        with self._order_lock:
+            self._orders[epoch] = order
+            while len(self._orders) > 2:
+                self._orders.popitem(last=False)
+        return order
+
+    def _set_index_array(self) -> None:
+        """Keras' reshuffle (compat: global ``np.random``; default: the epoch's order)."""
+        if self.keras_compat:
+            self.index_array = np.arange(self.n)
+            if self.shuffle:
+                self.index_array = np.random.permutation(self.n)
+        else:
+            self.index_array = self.order(self.epoch)
+
+    # -- batches ----------------------------------------------------------------------
+
+    def _indices(self, epoch: int, idx: int) -> np.ndarray:
+        return self.order(epoch)[self.batch_size * idx : self.batch_size * (idx + 1)]
+
+    def _compute(self, key: tuple[int, int]) -> Any:
+        epoch, idx = key
+        indices = self._indices(epoch, idx)
+        if not isinstance(self.pipeline, Pipeline):
+            raise TypeError("default-mode batches need a default pipeline")
+        res = self.pipeline.run(epoch, indices)
+        self.last_batch = res
+        return self.targets.batch(res.x, indices[res.kept])
+
+    def __getitem__(self, idx: int) -> Any:
+        if not isinstance(idx, (int, np.integer)) or isinstance(idx, bool):
+            raise TypeError(f"batch index must be an int, got {idx!r}")
+        if idx >= len(self):
+            raise ValueError(
+                f"Asked to retrieve element {idx}, but the Sequence has length {len(self)}"
+            )
+        if self.keras_compat:
+            return self._keras_getitem(int(idx))
+        if idx < 0:
+            idx += len(self)
+            if idx < 0:
+                raise IndexError(f"batch index out of range for length {len(self)}")
+        with self.lock:
+            self.total_batches_seen += 1
+        return self._compute((self.epoch, int(idx)))
+
+    def batch_params(self, idx: int, epoch: int | None = None) -> list[TransformParams]:
+        """Replay the parameters of batch ``idx`` of ``epoch`` (default: current), without
+        decoding anything (default mode)."""
+        if self.keras_compat or not isinstance(self.pipeline, Pipeline):
+            raise ValueError(
+                "batch_params needs default mode: keras_compat draws are not replayable"
+            )
+        e = self.epoch if epoch is None else epoch
+        return self.pipeline.params(e, self._indices(e, idx)).to_list()
+
+    def on_epoch_end(self) -> None:
+        if self.keras_compat:
+            self._set_index_array()
+            return
+        with self.lock:
+            self.epoch += 1
+            self.index_array = None
+            self._drop_stream()
+
+    def reset(self) -> None:
+        """Start the next ``next()`` at the first batch (of the current epoch)."""
+        self.batch_index = 0
+        self._drop_stream()
+
+    def _drop_stream(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+
+    def _keys(self, epoch: int, batch: int) -> TypingIterator[tuple[int, int]]:
+        n_batches = max(1, len(self))
+        while True:
+            yield (epoch, batch)
+            batch += 1
+            if batch >= n_batches:
+                batch = 0
+                epoch += 1
+
+    def __iter__(self) -> Iterator:
+        return self
+
+    def __next__(self) -> Any:
+        if self.keras_compat:
+            return self._keras_next()
+        with self.lock:
+            if self._stream is None:
+                self._stream = Prefetcher(
+                    self._compute,
+                    self._keys(self.epoch, self.batch_index),
+                    self._pool.get(),
+                    self._max_queue_size if self._workers > 0 else 1,
+                )
+            stream = self._stream
+            self.batch_index += 1
+            self.total_batches_seen += 1
+            if self.batch_index >= len(self):
+                self.batch_index = 0
+                self.epoch += 1
+        return next(stream)
+
+    def epoch_batches(self, epoch: int | None = None) -> TypingIterator[Any]:
+        """All batches of one epoch in order, prefetched on the worker threads."""
+        e = self.epoch if epoch is None else epoch
+        if self.keras_compat:
+            for i in range(len(self)):
+                yield self[i]
+            return
+        keys = iter([(e, b) for b in range(len(self))])
+        stream = Prefetcher(self._compute, keys, self._pool.get(), self._max_queue_size)
+        try:
+            yield from stream
+        finally:
+            stream.close()
+
+    def close(self) -> None:
+        """Stop the worker threads (they restart on demand)."""
+        self._drop_stream()
+        self._pool.shutdown()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for key in ("lock", "_order_lock", "_pool", "_stream", "index_generator"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.Lock()
+        self._order_lock = threading.Lock()
+        self._pool = WorkerPool(self._workers)
+        self._stream = None
+        self.index_generator = self._flow_index()
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """Files skipped with ``on_error='skip'``: path -> reason."""
+        log = getattr(self.pipeline, "skipped", None)
+        return dict(log.files) if log is not None else {}
+
+    # -- keras_compat -------------------------------------------------------------------
+
+    def _keras_getitem(self, idx: int) -> Any:
+        pipeline = self.pipeline
+        if not isinstance(pipeline, KerasPipeline):
+            raise TypeError("keras_compat batches need a Keras pipeline")
+        with GLOBAL_RNG_LOCK:
+            if self.seed is not None:
+                np.random.seed(self.seed + self.total_batches_seen)
+            self.total_batches_seen += 1
+            if self.index_array is None:
+                self._set_index_array()
+            assert self.index_array is not None
+            index_array = self.index_array[self.batch_size * idx : self.batch_size * (idx + 1)]
+            params = pipeline.draw(index_array)
+        return self._keras_finish(pipeline, index_array, params)
+
+    def _keras_finish(
+        self, pipeline: KerasPipeline, index_array: np.ndarray, params: list[dict[str, Any]]
+    ) -> Any:
+        res = pipeline.apply(index_array, params)
+        self.last_batch = res
+        with GLOBAL_RNG_LOCK:
+            pipeline.save_batch(index_array, res.x)
+        return self.targets.batch(res.x, index_array)
+
+    def _flow_index(self) -> TypingIterator[np.ndarray]:
+        self.reset()
+        while True:
+            if self.seed is not None:
+                np.random.seed(self.seed + self.total_batches_seen)
+            if self.batch_index == 0:
+                self._set_index_array()
+            current_index = 0 if self.n == 0 else (self.batch_index * self.batch_size) % self.n
+            if self.n > current_index + self.batch_size:
+                self.batch_index += 1
+            else:
+                self.batch_index = 0
+            self.total_batches_seen += 1
+            assert self.index_array is not None
+            yield self.index_array[current_index : current_index + self.batch_size]
+
+    def _keras_next(self) -> Any:
+        pipeline = self.pipeline
+        if not isinstance(pipeline, KerasPipeline):
+            raise TypeError("keras_compat batches need a Keras pipeline")
+        with GLOBAL_RNG_LOCK:
+            index_array = next(self.index_generator)
+            params = pipeline.draw(index_array)
+        return self._keras_finish(pipeline, index_array, params)
+
+
+def warn_channels(x: np.ndarray, data_format: str) -> None:
+    axis = 3 if data_format == "channels_last" else 1
+    if x.shape[axis] not in {1, 3, 4}:
+        warnings.warn(
+            f'NumpyArrayIterator is set to use the data format convention "{data_format}" '
+            f"(channels on axis {axis}), i.e. expected either 1, 3, or 4 channels on axis "
+            f"{axis}. However, it was passed an array with shape {x.shape} "
+            f"({x.shape[axis]} channels).",
+            stacklevel=4,
+        )

@@ -1,0 +1,351 @@
+"""Default-mode batch pipelines: sample parameters, then one fused warp per image.
+
+A pipeline turns ``(epoch, sample indices)`` into a :class:`BatchImages`.  Images stay
+in their source dtype (uint8 for files) through the warp and the colour table; the batch
+is cast to the output dtype once, then standardised in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from augwise.core.config import AugmentConfig
+from augwise.core.geometry import (
+    keep_aspect_box,
+    max_sampling_step,
+    resize_matrix,
+    scale_box,
+    transform_matrices,
+)
+from augwise.core.kernels import (
+    NAME_TO_CV,
+    WarpSpec,
+    apply_colour,
+    fused_interpolation,
+    value_range_of,
+    warp,
+    warpable,
+)
+from augwise.core.params import BatchParams
+from augwise.core.sampling import STREAM_NAMES, RandomStreams, generator, params_from_uniforms
+from augwise.core.standardize import standardize_batch
+from augwise.core.stats import FeaturewiseStats
+from augwise.io.decode import CHANNELS, Decoded, DecodeSpec, ImageDecodeError, load_image
+
+log = logging.getLogger("augwise")
+
+StatsSource = Callable[[], FeaturewiseStats | None]
+ON_ERROR = ("raise", "skip")
+SAVE_FORMATS = ("png", "jpeg", "jpg", "bmp", "ppm", "tif", "tiff", "gif", "webp")
+
+
+@dataclass(frozen=True)
+class BatchImages:
+    """One processed batch and how it was made."""
+
+    x: np.ndarray  # final images (kept rows only), output dtype and data format
+    kept: np.ndarray  # bool per requested index: False where a file was skipped
+    params: BatchParams  # parameters of every requested index (identity if not augmented)
+    stage: np.ndarray  # (n, H, W, C) augmented images before the float cast
+
+
+@dataclass(frozen=True)
+class SaveSpec:
+    """``save_to_dir`` options."""
+
+    directory: str
+    prefix: str = ""
+    format: str = "png"
+
+
+class SkipLog:
+    """Thread-safe record of files skipped with ``on_error='skip'``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.files: dict[str, str] = {}
+
+    def add(self, path: str, reason: str) -> bool:
+        """Record ``path``; True the first time it is seen."""
+        with self._lock:
+            if path in self.files:
+                return False
+            self.files[path] = reason
+        log.warning("augwise: skipped unreadable image %s: %s", path, reason)
+        return True
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.files
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+class Pipeline:
+    """Shared parts: parameter sampling, the final cast and standardisation."""
+
+    def __init__(
+        self,
+        config: AugmentConfig,
+        stats: StatsSource,
+        streams: RandomStreams,
+        augment: bool,
+        save: SaveSpec | None,
+    ) -> None:
+        self.config = config
+        self.stats = stats
+        self.streams = streams
+        self.augment = augment and config.augments
+        self.save = save
+        self.spec = WarpSpec.create(config.fill_mode, config.cval, config.interpolation_order)
+        self.out_dtype = np.dtype(config.output_dtype or config.dtype)
+
+    # per-image shape in channels-last order
+    hwc: tuple[int, int, int]
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        h, w, c = self.hwc
+        return (c, h, w) if self.config.data_format == "channels_first" else (h, w, c)
+
+    def run(self, epoch: int, indices: np.ndarray) -> BatchImages:
+        """Process the samples ``indices`` of ``epoch`` into a batch."""
+        raise NotImplementedError
+
+    def params(self, epoch: int, indices: np.ndarray) -> BatchParams:
+        h, w, c = self.hwc
+        if not self.augment:
+            return BatchParams.identity(len(indices))
+        u = self.streams.uniforms(epoch, indices)
+        return params_from_uniforms(self.config, u, h, w, c)
+
+    def finish(self, stage: np.ndarray, kept: np.ndarray) -> np.ndarray:
+        """Cast the kept images once into the output layout, then standardise."""
+        src = stage if kept.all() else stage[kept]
+        if self.config.data_format == "channels_first":
+            src = src.transpose(0, 3, 1, 2)
+        if self.config.output_dtype == "uint8":
+            if src.dtype == np.uint16:
+                return np.ascontiguousarray((src >> 8).astype(np.uint8))
+            return np.ascontiguousarray(src.astype(np.uint8, copy=False))
+        out = np.empty(src.shape, dtype=self.out_dtype)
+        np.copyto(out, src, casting="unsafe")
+        if self.config.standardizes:
+            out = standardize_batch(out, self.config, self.stats())
+        return out
+
+    def save_batch(
+        self, epoch: int, indices: np.ndarray, stage: np.ndarray, kept: np.ndarray,
+        value_range: tuple[float, float], hash_high: int,
+    ) -> None:
+        if self.save is None:
+            return
+        lo, hi = value_range
+        for i, j in enumerate(indices):
+            if not kept[i]:
+                continue
+            img = stage[i]
+            if img.dtype != np.uint8:
+                scaled = (img.astype(np.float64) - lo) / max(hi - lo, 1e-12) * 255.0
+                img = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+            h = int(generator(self.streams.seed, STREAM_NAMES, epoch, int(j)).integers(hash_high))
+            name = f"{self.save.prefix}_{int(j)}_{h}.{self.save.format}"
+            pil = Image.fromarray(img[:, :, 0] if img.shape[2] == 1 else img)
+            pil.save(os.path.join(self.save.directory, name))
+
+
+class ArrayPipeline(Pipeline):
+    """Images from an in-memory array ``(N, H, W, C)`` or ``(N, C, H, W)``."""
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        config: AugmentConfig,
+        stats: StatsSource,
+        streams: RandomStreams,
+        augment: bool,
+        save: SaveSpec | None = None,
+    ) -> None:
+        super().__init__(config, stats, streams, augment, save)
+        self.x = x
+        if config.data_format == "channels_first":
+            _, c, h, w = x.shape
+        else:
+            _, h, w, c = x.shape
+        self.hwc = (h, w, c)
+        self.work_dtype = warpable(x[:0]).dtype
+        self.value_range = value_range_of(x)
+
+    def _image(self, j: int) -> np.ndarray:
+        img = self.x[j]
+        if self.config.data_format == "channels_first":
+            img = img.transpose(1, 2, 0)
+        return np.ascontiguousarray(img, dtype=self.work_dtype)
+
+    def run(self, epoch: int, indices: np.ndarray) -> BatchImages:
+        indices = np.asarray(indices, dtype=np.int64)
+        params = self.params(epoch, indices)
+        h, w, c = self.hwc
+        stage = np.empty((len(indices), h, w, c), dtype=self.work_dtype)
+        matrices = transform_matrices(params, h, w) if self.augment else None
+        for i, j in enumerate(indices):
+            src = self._image(int(j))
+            if matrices is None or _is_identity(matrices[i]):
+                stage[i] = src
+            else:
+                warp(src, matrices[i], (h, w), self.spec, dst=stage[i])
+        _colour(stage, params, self.value_range)
+        kept = np.ones(len(indices), dtype=bool)
+        self.save_batch(epoch, indices, stage, kept, self.value_range, 10**4)
+        return BatchImages(self.finish(stage, kept), kept, params, stage)
+
+
+class FilePipeline(Pipeline):
+    """Images decoded from files, resized and augmented by one fused warp."""
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        config: AugmentConfig,
+        stats: StatsSource,
+        streams: RandomStreams,
+        augment: bool,
+        *,
+        target_size: tuple[int, int],
+        color_mode: str,
+        interpolation: str,
+        keep_aspect_ratio: bool,
+        on_error: str,
+        max_image_pixels: int | None,
+        save: SaveSpec | None = None,
+    ) -> None:
+        super().__init__(config, stats, streams, augment, save)
+        if on_error not in ON_ERROR:
+            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        if interpolation not in NAME_TO_CV:
+            raise ValueError(
+                f"interpolation must be one of {sorted(NAME_TO_CV)}, got {interpolation!r}"
+            )
+        self.paths = list(paths)
+        self.target = (int(target_size[0]), int(target_size[1]))
+        self.hwc = (self.target[0], self.target[1], CHANNELS[color_mode])
+        self.keep_aspect_ratio = keep_aspect_ratio
+        self.on_error = on_error
+        self.skipped = SkipLog()
+        self.resize_flag = NAME_TO_CV[interpolation]
+        self.warp_spec = self.spec.with_interpolation(
+            fused_interpolation(interpolation, config.interpolation_order)
+        )
+        zoom_lo = config.zoom_range[0] if self.augment else 1.0
+        self.decode_spec = DecodeSpec(
+            color_mode=color_mode,
+            target_hw=self.target,
+            keep_aspect_ratio=keep_aspect_ratio,
+            magnification=1.0 / min(zoom_lo, 1.0),
+            max_pixels=max_image_pixels,
+        )
+
+    def load(self, j: int) -> Decoded | None:
+        path = self.paths[j]
+        if path in self.skipped:
+            return None
+        try:
+            return load_image(path, self.decode_spec)
+        except ImageDecodeError as exc:
+            if self.on_error == "raise":
+                raise
+            self.skipped.add(path, exc.reason)
+            return None
+
+    def _box(self, dec: Decoded) -> tuple[float, float, float, float]:
+        fh, fw = dec.full_hw
+        if self.keep_aspect_ratio:
+            box: tuple[float, float, float, float] = keep_aspect_box(fh, fw, *self.target)
+        else:
+            box = (0.0, 0.0, float(fw), float(fh))
+        return scale_box(box, 1.0 / dec.scale, 1.0 / dec.scale)
+
+    def render(self, dec: Decoded, matrix: np.ndarray | None, out: np.ndarray) -> None:
+        """Crop, resize and transform ``dec`` into ``out`` (H, W, C) with one resample."""
+        src = dec.array
+        if src.dtype != out.dtype:
+            src = src.astype(out.dtype)
+        x0, y0, bw, bh = self._box(dec)
+        # crop to whole pixels so borders behave as at the crop's edge, as in Keras
+        ix0, iy0 = math.floor(x0 + 1e-6), math.floor(y0 + 1e-6)
+        ix1 = min(src.shape[1], math.ceil(x0 + bw - 1e-6))
+        iy1 = min(src.shape[0], math.ceil(y0 + bh - 1e-6))
+        view = src[iy0:iy1, ix0:ix1]
+        box = (x0 - ix0, y0 - iy0, bw, bh)
+        th, tw = self.target
+        if matrix is None:
+            if view.shape[:2] == (th, tw) and box == (0, 0, tw, th):
+                out[...] = view
+                return
+            if box[:2] == (0, 0) and (bw, bh) == (view.shape[1], view.shape[0]):
+                res = cv2.resize(view, (tw, th), interpolation=self.resize_flag)
+                out[...] = res.reshape(out.shape)
+                return
+            full = resize_matrix(box, th, tw)
+            spec = self.spec.with_interpolation(self.resize_flag)
+        else:
+            full = resize_matrix(box, th, tw) @ matrix
+            spec = self.warp_spec
+        step = max_sampling_step(full)
+        if step >= 2.0 and spec.interpolation != cv2.INTER_NEAREST:
+            # antialias: area-average down to < 2 source pixels per output pixel first
+            f = int(step)
+            h0, w0 = view.shape[:2]
+            small = cv2.resize(
+                view, (max(1, round(w0 / f)), max(1, round(h0 / f))), interpolation=cv2.INTER_AREA
+            )
+            if small.ndim == 2:
+                small = small[:, :, None]
+            sx, sy = small.shape[1] / w0, small.shape[0] / h0
+            shrink = np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1.0]])
+            full = shrink @ full
+            view = small
+        warp(view, full, (th, tw), spec, dst=out)
+
+    def run(self, epoch: int, indices: np.ndarray) -> BatchImages:
+        indices = np.asarray(indices, dtype=np.int64)
+        params = self.params(epoch, indices)
+        th, tw, c = self.hwc
+        stage = np.zeros((len(indices), th, tw, c), dtype=np.uint8)
+        kept = np.ones(len(indices), dtype=bool)
+        matrices = transform_matrices(params, th, tw) if self.augment else None
+        for i, j in enumerate(indices):
+            dec = self.load(int(j))
+            if dec is None:
+                kept[i] = False
+                continue
+            if dec.array.dtype == np.uint16 and stage.dtype == np.uint8:
+                stage = stage.astype(np.uint16)
+            m = None if matrices is None or _is_identity(matrices[i]) else matrices[i]
+            self.render(dec, m, stage[i])
+        value_range = (0.0, 65535.0) if stage.dtype == np.uint16 else (0.0, 255.0)
+        _colour(stage, params, value_range)
+        self.save_batch(epoch, indices, stage, kept, value_range, 10**7)
+        return BatchImages(self.finish(stage, kept), kept, params, stage)
+
+
+def _is_identity(m: np.ndarray) -> bool:
+    return bool(np.allclose(m, np.eye(3), atol=1e-12))
+
+
+def _colour(stage: np.ndarray, params: BatchParams, value_range: tuple[float, float]) -> None:
+    if params.channel_shift is None and params.brightness is None:
+        return
+    for i in range(len(stage)):
+        shift = None if params.channel_shift is None else params.channel_shift[i]
+        bright = None if params.brightness is None else float(params.brightness[i])
+        apply_colour(stage[i], shift, bright, value_range, out=stage[i])
