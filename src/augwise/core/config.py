@@ -25,6 +25,8 @@ from typing import Any, Literal
 import numpy as np
 import yaml
 
+from augwise.core.policies import BINS, MAX_OPS, POLICIES
+
 ShiftRange = float | int | tuple[float, ...]
 FILL_MODES = ("nearest", "constant", "reflect", "wrap")
 DATA_FORMATS = ("channels_last", "channels_first")
@@ -143,6 +145,20 @@ class AugmentConfig:
             keras=False,
         ),
     )
+    policy: str | None = field(
+        default=None,
+        metadata=_doc(
+            "Built-in policy applied after the transforms above: 'trivialaugment' (one random "
+            "op at a random strength) or 'randaugment' (policy_num_ops ops at policy_magnitude).",
+            keras=False,
+        ),
+    )
+    policy_num_ops: int = field(
+        default=2, metadata=_doc("RandAugment: ops per image (1-4).", keras=False)
+    )
+    policy_magnitude: int = field(
+        default=9, metadata=_doc("RandAugment: strength of every op, 0-30.", keras=False)
+    )
     output_dtype: str | None = field(
         default=None,
         metadata=_doc(
@@ -171,11 +187,16 @@ class AugmentConfig:
             or self.zoom_range != (1.0, 1.0)
             or self.horizontal_flip
             or self.vertical_flip
+            or self.policy is not None
         )
 
     @property
     def has_colour(self) -> bool:
-        return bool(self.channel_shift_range) or self.brightness_range is not None
+        return (
+            bool(self.channel_shift_range)
+            or self.brightness_range is not None
+            or self.policy is not None
+        )
 
     @property
     def augments(self) -> bool:
@@ -474,6 +495,17 @@ def _validate(cfg: AugmentConfig) -> None:
         or cfg.zca_rank < 1
     ):
         raise ValueError(f"zca_rank must be a positive int or None, got {cfg.zca_rank!r}")
+    if cfg.policy is not None and cfg.policy not in POLICIES:
+        raise ValueError(f"policy must be None or one of {POLICIES}, got {cfg.policy!r}")
+    for name, lo, hi in (("policy_num_ops", 1, MAX_OPS), ("policy_magnitude", 0, BINS - 1)):
+        value = getattr(cfg, name)
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not (
+            lo <= value <= hi
+        ):
+            raise ValueError(f"{name} must be an int in {lo}..{hi}, got {value!r}")
+        _set(cfg, name, int(value))
+    if cfg.policy is not None and cfg.keras_compat:
+        raise ValueError("policy is an augwise extension and is not available with keras_compat")
     if cfg.output_dtype not in OUTPUT_DTYPES:
         raise ValueError(f"output_dtype must be None or 'uint8', got {cfg.output_dtype!r}")
     if cfg.output_dtype == "uint8" and cfg.standardizes:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from augwise.core.params import BatchParams, TransformParams
+from augwise.core.policies import policy_matrix
 
 
 def _eye(n: int) -> np.ndarray:
@@ -74,8 +75,14 @@ def resize_matrix(
 
 
 def transform_matrices(params: BatchParams, height: int, width: int) -> np.ndarray:
-    """Augmentation (affine then flips) in the target frame, ``(n, 3, 3)``."""
-    return augment_matrices(params, height, width) @ flip_matrices(params, height, width)
+    """Augmentation in the target frame, ``(n, 3, 3)``: the affine, the flips, then the
+    geometric ops of a policy."""
+    out = augment_matrices(params, height, width) @ flip_matrices(params, height, width)
+    if params.policy_ops is not None:
+        for i, ops in enumerate(params.policy_ops):
+            if ops:
+                out[i] = out[i] @ policy_matrix(ops, height, width)
+    return out
 
 
 def single_matrix(params: TransformParams, height: int, width: int) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 
 from augwise.core.geometry import single_matrix
 from augwise.core.params import TransformParams
+from augwise.core.policies import apply_colour_ops
 
 BORDERS = {
     "nearest": cv2.BORDER_REPLICATE,
@@ -221,9 +222,11 @@ def apply_params(
         out = src.copy()
     else:
         out = warp(src, single_matrix(params, h, w), (h, w), spec)
+    vr = value_range if value_range is not None else value_range_of(image)
     if params.channel_shift_intensity is not None or params.brightness is not None:
-        vr = value_range if value_range is not None else value_range_of(image)
         out = apply_colour(out, channel_shift_values(params, c), params.brightness, vr, out=out)
+    if params.policy_ops:
+        out = apply_colour_ops(out, params.policy_ops, vr)
     if out.dtype != image.dtype:
         out = out.astype(image.dtype)
     return out

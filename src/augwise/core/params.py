@@ -18,6 +18,13 @@ from typing import Any
 import numpy as np
 
 ChannelShift = float | tuple[float, ...] | None
+PolicyOps = tuple[tuple[str, float], ...]
+
+
+_NON_GEOMETRIC = frozenset(
+    {"identity", "brightness", "color", "contrast", "sharpness", "posterize", "solarize",
+     "autocontrast", "equalize"}
+)
 
 
 @dataclass(frozen=True)
@@ -40,10 +47,13 @@ class TransformParams:
     flip_vertical: bool = False
     channel_shift_intensity: ChannelShift = None
     brightness: float | None = None
+    policy_ops: PolicyOps = ()
 
     @property
     def is_identity_geometry(self) -> bool:
         return (
+            all(op in _NON_GEOMETRIC for op, _ in self.policy_ops)
+            and
             self.theta == 0
             and self.tx == 0
             and self.ty == 0
@@ -60,6 +70,7 @@ class TransformParams:
             self.is_identity_geometry
             and self.channel_shift_intensity is None
             and self.brightness is None
+            and all(op == "identity" for op, _ in self.policy_ops)
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,6 +78,10 @@ class TransformParams:
         out = asdict(self)
         if isinstance(out["channel_shift_intensity"], tuple):
             out["channel_shift_intensity"] = list(out["channel_shift_intensity"])
+        if self.policy_ops:
+            out["policy_ops"] = [[op, v] for op, v in self.policy_ops]
+        else:
+            del out["policy_ops"]
         return out
 
     @classmethod
@@ -84,6 +99,8 @@ class TransformParams:
                 kw[key] = _channel_shift(value)
             elif key == "brightness":
                 kw[key] = None if value is None else float(value)
+            elif key == "policy_ops":
+                kw[key] = tuple((str(op), float(v)) for op, v in (value or ()))
             else:
                 if value is None:
                     continue
@@ -114,6 +131,7 @@ class BatchParams:
     flip_vertical: np.ndarray
     channel_shift: np.ndarray | None  # (n, C) or None
     brightness: np.ndarray | None  # (n,) or None
+    policy_ops: tuple[PolicyOps, ...] | None = None  # one op sequence per image
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -140,6 +158,7 @@ class BatchParams:
             flip_vertical=bool(self.flip_vertical[i]),
             channel_shift_intensity=shift,
             brightness=None if self.brightness is None else float(self.brightness[i]),
+            policy_ops=() if self.policy_ops is None else self.policy_ops[i],
         )
 
     def to_list(self) -> list[TransformParams]:
@@ -162,6 +181,9 @@ class BatchParams:
             flip_vertical=np.array(self.flip_vertical[mask]),
             channel_shift=pick(self.channel_shift),
             brightness=pick(self.brightness),
+            policy_ops=None
+            if self.policy_ops is None
+            else tuple(ops for ops, keep in zip(self.policy_ops, mask, strict=True) if keep),
         )
 
     @classmethod
@@ -195,7 +217,9 @@ class BatchParams:
         brightness = None
         if any(b is not None for b in bright):
             brightness = np.array([1.0 if b is None else b for b in bright])
+        policy = tuple(p.policy_ops for p in items)
         return cls(
+            policy_ops=policy if any(policy) else None,
             theta=np.array([p.theta for p in items], dtype=np.float64),
             tx=np.array([p.tx for p in items], dtype=np.float64),
             ty=np.array([p.ty for p in items], dtype=np.float64),

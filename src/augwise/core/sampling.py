@@ -22,8 +22,9 @@ import numpy as np
 
 from augwise.core.config import AugmentConfig, ShiftRange
 from augwise.core.params import BatchParams, TransformParams
+from augwise.core.policies import MAX_OPS, UNIFORMS_PER_OP, sample_ops
 
-SLOTS = 16
+SLOTS = 32
 BLOCK = 256
 _CACHE_BLOCKS = 1024
 
@@ -31,6 +32,7 @@ _CACHE_BLOCKS = 1024
 S_THETA, S_TX, S_TX_SIGN, S_TY, S_TY_SIGN, S_SHEAR, S_ZX, S_ZY, S_FH, S_FV = range(10)
 S_CHANNEL = 10  # 10..13, one per channel (up to 4; more channels reuse them cyclically)
 S_BRIGHT = 14
+S_POLICY = 16  # 16..27: (op, strength, sign) for up to 4 policy ops
 
 # streams: independent counters for each use of randomness
 STREAM_PARAMS = 0
@@ -155,7 +157,14 @@ def params_from_uniforms(
     if config.brightness_range is not None:
         blo, bhi = config.brightness_range
         brightness = blo + (bhi - blo) * u[:, S_BRIGHT]
+    policy_ops = None
+    if config.policy is not None:
+        policy_u = u[:, S_POLICY : S_POLICY + UNIFORMS_PER_OP * MAX_OPS]
+        policy_ops = tuple(
+            sample_ops(config.policy, policy_u, config.policy_num_ops, config.policy_magnitude)
+        )
     return BatchParams(
+        policy_ops=policy_ops,
         theta=np.array(theta, dtype=np.float64),
         tx=tx,
         ty=ty,

@@ -39,7 +39,7 @@ def describe(p: TransformParams) -> str:
     if p.tx or p.ty:
         parts.append(f"shift {p.tx:+.1f},{p.ty:+.1f}px")
     if p.shear:
-        parts.append(f"shear {p.shear:+.0f}°")
+        parts.append(f"shear {p.shear:+.1f}°")
     if p.zx != 1 or p.zy != 1:
         parts.append(f"zoom {p.zx:.2f}x{p.zy:.2f}")
     if p.flip_horizontal:
@@ -52,7 +52,19 @@ def describe(p: TransformParams) -> str:
         parts.append(f"chan {first:+.0f}")
     if p.brightness is not None:
         parts.append(f"bright {p.brightness:.2f}")
-    return ", ".join(parts) or "identity"
+    for op, value in p.policy_ops:
+        if op != "identity":
+            parts.append(f"{op} {value:+.2f}" if value else op)
+    lines, line = [], ""
+    for part in parts:
+        if line and len(line) + len(part) > 24:
+            lines.append(line)
+            line = part
+        else:
+            line = f"{line}, {part}" if line else part
+    if line:
+        lines.append(line)
+    return "\n".join(lines) or "identity"
 
 
 def augment_versions(

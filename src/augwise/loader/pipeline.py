@@ -36,6 +36,7 @@ from augwise.core.kernels import (
     warpable,
 )
 from augwise.core.params import BatchParams
+from augwise.core.policies import GEOMETRIC, apply_colour_ops
 from augwise.core.sampling import STREAM_NAMES, RandomStreams, generator, params_from_uniforms
 from augwise.core.standardize import standardize_batch
 from augwise.core.stats import FeaturewiseStats
@@ -343,9 +344,12 @@ def _is_identity(m: np.ndarray) -> bool:
 
 
 def _colour(stage: np.ndarray, params: BatchParams, value_range: tuple[float, float]) -> None:
-    if params.channel_shift is None and params.brightness is None:
-        return
-    for i in range(len(stage)):
-        shift = None if params.channel_shift is None else params.channel_shift[i]
-        bright = None if params.brightness is None else float(params.brightness[i])
-        apply_colour(stage[i], shift, bright, value_range, out=stage[i])
+    if params.channel_shift is not None or params.brightness is not None:
+        for i in range(len(stage)):
+            shift = None if params.channel_shift is None else params.channel_shift[i]
+            bright = None if params.brightness is None else float(params.brightness[i])
+            apply_colour(stage[i], shift, bright, value_range, out=stage[i])
+    if params.policy_ops is not None:
+        for i, ops in enumerate(params.policy_ops):
+            if any(op not in GEOMETRIC and op != "identity" for op, _ in ops):
+                stage[i] = apply_colour_ops(stage[i], ops, value_range)
