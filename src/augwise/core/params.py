@@ -203,13 +203,18 @@ class BatchParams:
         )
 
     @classmethod
-    def stack(cls, items: list[TransformParams], channels: int) -> BatchParams:
-        """Batch form of a list of single-image parameters."""
+    def stack(cls, items: list[TransformParams], channels: int = 1) -> BatchParams:
+        """Batch form of a list of single-image parameters.
+
+        Scalar channel shifts are broadcast to ``channels`` (or to the length of the
+        per-channel shifts present).
+        """
         n = len(items)
         shifts = [p.channel_shift_intensity for p in items]
         channel_shift = None
         if any(s is not None for s in shifts):
-            channel_shift = np.zeros((n, channels))
+            widths = [len(s) for s in shifts if isinstance(s, tuple)]
+            channel_shift = np.zeros((n, max([channels, *widths])))
             for i, s in enumerate(shifts):
                 if s is not None:
                     channel_shift[i] = s

@@ -65,6 +65,12 @@ class RandomStreams:
         self._lock = threading.Lock()
         self._blocks: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
 
+    def __getstate__(self) -> dict[str, int]:
+        return {"seed": self.seed}
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        self.__init__(state["seed"])  # type: ignore[misc]
+
     def _block(self, epoch: int, block: int) -> np.ndarray:
         key = (epoch, block)
         with self._lock:

@@ -60,6 +60,15 @@ class ImageDataGenerator:
 
     config: AugmentConfig
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_rng_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        object.__setattr__(self, "_rng_lock", threading.Lock())
+
     # -- Keras attributes ---------------------------------------------------------------
 
     def __getattr__(self, name: str) -> Any:

@@ -278,6 +278,7 @@ class Iterator:
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
+        state["last_batch"] = None
         for key in ("lock", "_order_lock", "_pool", "_stream", "index_generator"):
             state.pop(key, None)
         return state

@@ -75,6 +75,13 @@ class SkipLog:
         self._lock = threading.Lock()
         self.files: dict[str, str] = {}
 
+    def __getstate__(self) -> dict[str, str]:
+        return dict(self.files)
+
+    def __setstate__(self, state: dict[str, str]) -> None:
+        self._lock = threading.Lock()
+        self.files = dict(state)
+
     def add(self, path: str, reason: str) -> bool:
         """Record ``path``; True the first time it is seen."""
         with self._lock:
