@@ -74,3 +74,13 @@ def test_python_call_rebuilds_the_config() -> None:
     cfg = AugmentConfig(rotation_range=20, horizontal_flip=True, zoom_range=0.1)
     rebuilt = eval(cfg.python_call(), {"ImageDataGenerator": AugmentConfig})
     assert rebuilt == cfg
+
+
+def test_parameter_docs_are_generated_from_the_config() -> None:
+    import runpy
+
+    root = Path(__file__).resolve().parents[1]
+    render = runpy.run_path(str(root / "scripts" / "gen_docs.py"))["render"]
+    assert (root / "docs" / "parameters.md").read_text(encoding="utf-8") == render(), (
+        "docs/parameters.md is stale: run python scripts/gen_docs.py"
+    )

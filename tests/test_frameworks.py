@@ -93,3 +93,23 @@ def test_torch_dataloader_worker_processes_split_batches(fashion: Any) -> None:
     got = sorted(tuple(b[1].tolist()) for b in loader)
     expected = sorted(tuple(it[i][1].tolist()) for i in range(len(it)))
     assert got == expected
+
+
+def test_plain_numpy_iteration_without_keras_or_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['torch'] = None; sys.modules['keras'] = None\n"
+        "import numpy as np\n"
+        "from augwise import ImageDataGenerator\n"
+        "it = ImageDataGenerator(rotation_range=10).flow(np.zeros((10, 8, 8, 1), np.uint8),"
+        " np.arange(10), batch_size=4, seed=0)\n"
+        "x, y = next(it)\n"
+        "assert type(it).__mro__[1].__name__ == 'Iterator', type(it).__mro__\n"
+        "print(x.shape, len(it))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert res.returncode == 0, res.stderr
+    assert "(4, 8, 8, 1) 3" in res.stdout

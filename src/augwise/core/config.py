@@ -319,6 +319,23 @@ class AugmentConfig:
         return "ImageDataGenerator(" + ", ".join(parts) + ")"
 
 
+def parameter_table() -> str:
+    """The Markdown table of every argument (generated into docs/parameters.md)."""
+    rows = [
+        "| argument | default | Keras | meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    for f in fields(AugmentConfig):
+        default = f.default
+        shown = "None" if default is None else json.dumps(
+            list(default) if isinstance(default, tuple) else default
+        )
+        keras = "yes" if f.metadata.get("keras") else "augwise"
+        doc = f.metadata.get("doc", "").replace("|", "\\|")
+        rows.append(f"| `{f.name}` | `{shown}` | {keras} | {doc} |")
+    return "\n".join(rows) + "\n"
+
+
 def config_fields() -> list[dataclasses.Field[Any]]:
     """The declared fields, in signature order."""
     return list(fields(AugmentConfig))

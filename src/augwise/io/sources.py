@@ -100,7 +100,7 @@ def list_directory(
     else:
         names = list(classes)
         for name in names:
-            if not os.path.isdir(os.path.join(directory, name)):
+            if not keras_warnings and not os.path.isdir(os.path.join(directory, name)):
                 raise ValueError(f"classes names {name!r}, which is not a folder in {directory!r}")
     class_indices = {name: i for i, name in enumerate(names)}
     filenames: list[str] = []
