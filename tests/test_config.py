@@ -84,3 +84,13 @@ def test_parameter_docs_are_generated_from_the_config() -> None:
     assert (root / "docs" / "parameters.md").read_text(encoding="utf-8") == render(), (
         "docs/parameters.md is stale: run python scripts/gen_docs.py"
     )
+
+
+def test_preprocessing_function_accepts_an_import_path() -> None:
+    gen = ImageDataGenerator(preprocessing_function="numpy:sqrt")
+    assert gen.preprocessing_function is np.sqrt
+
+
+def test_brightness_deltas_get_a_pointed_message() -> None:
+    with pytest.raises(ValueError, match=r"looks like \+/- deltas.*\(0\.8, 1\.2\)"):
+        AugmentConfig(brightness_range=(-0.2, 0.2))

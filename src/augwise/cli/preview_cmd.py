@@ -10,18 +10,9 @@ from rich.console import Console
 
 from augwise.cli.config_options import with_config_options
 from augwise.core.config import AugmentConfig
+from augwise.core.presets import CLASSIC_OVERAUGMENTED
 from augwise.doctor.previews import PreviewRow, augment_versions, render_grid
 from augwise.io.demo import load_fashion_mnist
-
-CLASSIC_OVERAUGMENTED = {
-    "rotation_range": 40,
-    "width_shift_range": 0.2,
-    "height_shift_range": 0.2,
-    "shear_range": 0.2,
-    "zoom_range": 0.2,
-    "horizontal_flip": True,
-    "fill_mode": "nearest",
-}
 
 
 def preview(

@@ -275,11 +275,7 @@ class AugmentConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown ImageDataGenerator argument(s): {', '.join(unknown)}")
-        kwargs = dict(data)
-        fn = kwargs.get("preprocessing_function")
-        if isinstance(fn, str):
-            kwargs["preprocessing_function"] = resolve_callable(fn)
-        return cls(**kwargs)
+        return cls(**dict(data))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
@@ -467,6 +463,11 @@ def _validate(cfg: AugmentConfig) -> None:
         if not isinstance(br, (list, tuple)) or len(br) != 2 or not all(_is_number(v) for v in br):
             raise ValueError(f"brightness_range must be a tuple or list of two floats, got {br!r}")
         lo, hi = float(br[0]), float(br[1])
+        if lo < 0 and hi <= 1:
+            raise ValueError(
+                f"brightness_range={br!r} looks like +/- deltas, but it is a range of "
+                f"multiplicative factors (1 = unchanged): use ({1 + lo:g}, {1 + hi:g})"
+            )
         if lo < 0 or lo > hi or not (np.isfinite(lo) and np.isfinite(hi)):
             raise ValueError(f"brightness_range must satisfy 0 <= lower <= upper, got {br!r}")
         _set(cfg, "brightness_range", (lo, hi))
@@ -476,6 +477,9 @@ def _validate(cfg: AugmentConfig) -> None:
     if cfg.rescale is not None:
         _set(cfg, "rescale", _number("rescale", cfg.rescale, minimum=None))
     fn = cfg.preprocessing_function
+    if isinstance(fn, str):
+        fn = resolve_callable(fn)
+        _set(cfg, "preprocessing_function", fn)
     if fn is not None and not callable(fn):
         raise TypeError(f"preprocessing_function must be callable or None, got {fn!r}")
     if cfg.data_format is None:

@@ -1,0 +1,249 @@
+"""The Python API: ``diagnose(data, config=...)`` returns a :class:`Diagnosis`.
+
+>>> from augwise.doctor import diagnose
+>>> d = diagnose("data/train", config={"rotation_range": 40, "horizontal_flip": True},
+...              flow={"target_size": (64, 64)}, test="data/test")   # doctest: +SKIP
+>>> [f.id for f in d.findings]                                      # doctest: +SKIP
+>>> d.write("augwise-report")   # report.html, report.json, fixed_config.yaml  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from augwise.core.config import AugmentConfig
+from augwise.doctor.checks import run_checks
+from augwise.doctor.context import Context
+from augwise.doctor.findings import RANK, CheckOutcome, Finding, sort_findings, worst
+from augwise.doctor.fixes import Fixes, apply_fixes
+from augwise.doctor.harm import HarmReport, harm_findings
+from augwise.doctor.inputs import DataSet, apply_validation_split, is_iterator, load_splits
+from augwise.doctor.options import FlowOptions
+from augwise.doctor.scan import scan
+from augwise.doctor.setup import resolve_config
+from augwise.io.decode import DEFAULT_MAX_PIXELS
+
+FAIL_ON = ("error", "warning", "never")
+_CONFIG_FREE = ("ok", "orientation", "duplicates", "thumbs", "target_hw", "value_range")
+_FLOW_ATTRS = ("target_size", "color_mode", "class_mode", "batch_size", "shuffle", "subset",
+               "interpolation", "keep_aspect_ratio", "seed", "x_col", "y_col")
+
+
+@dataclass
+class Diagnosis:
+    """Findings, check outcomes and the corrected config for one dataset + config."""
+
+    context: Context
+    findings: list[Finding]
+    checks: list[CheckOutcome]
+    fixes: Fixes
+    harm: HarmReport | None
+    replay_seed: int
+
+    @property
+    def config(self) -> AugmentConfig:
+        return self.context.config
+
+    @property
+    def fixed_config(self) -> AugmentConfig:
+        return self.fixes.config
+
+    @property
+    def worst(self) -> str:
+        """``"error"``, ``"warning"``, ``"info"`` or ``"none"``."""
+        return worst(self.findings)
+
+    def finding(self, check_id: str) -> Finding | None:
+        return next((f for f in self.findings if f.id == check_id), None)
+
+    def exit_code(self, fail_on: str = "error") -> int:
+        """1 if a finding is at least as severe as ``fail_on``, else 0 (``"never"``: 0)."""
+        if fail_on not in FAIL_ON:
+            raise ValueError(f"fail_on must be one of {FAIL_ON}, got {fail_on!r}")
+        if fail_on == "never":
+            return 0
+        return int(RANK[self.worst] >= RANK[fail_on])
+
+    def with_harm(self, harm: HarmReport | None) -> Diagnosis:
+        """This diagnosis with a (new) measured-harm report, without rescanning."""
+        findings = [f for f in self.findings if f.category != "harm"]
+        checks = [c for c in self.checks if c.category != "harm"]
+        return _finish(self.context, findings, checks, harm, self.replay_seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        from augwise.doctor.report_json import build
+
+        return build(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def fixed_yaml(self) -> str:
+        return self.fixes.yaml(self.config)
+
+    def write_json(self, path: str | os.PathLike[str]) -> Path:
+        p = Path(path)
+        p.write_text(self.to_json(), encoding="utf-8")
+        return p
+
+    def write_fixed_config(self, path: str | os.PathLike[str]) -> Path:
+        p = Path(path)
+        p.write_text(self.fixed_yaml(), encoding="utf-8")
+        return p
+
+    def write_html(self, path: str | os.PathLike[str], versions: int = 6) -> Path:
+        from augwise.doctor.report_html import render
+
+        p = Path(path)
+        p.write_text(render(self, versions=versions), encoding="utf-8")
+        return p
+
+    def write(self, out_dir: str | os.PathLike[str], versions: int = 6) -> dict[str, Path]:
+        """``report.html``, ``report.json`` and ``fixed_config.yaml`` in ``out_dir``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        return {
+            "json": self.write_json(out / "report.json"),
+            "config": self.write_fixed_config(out / "fixed_config.yaml"),
+            "html": self.write_html(out / "report.html", versions=versions),
+        }
+
+    def print_summary(self, console: Console | None = None) -> None:
+        from augwise.doctor.summary import print_summary
+
+        print_summary(self, console or Console())
+
+
+def _finish(ctx: Context, findings: list[Finding], checks: list[CheckOutcome],
+            harm: HarmReport | None, replay_seed: int) -> Diagnosis:
+    checks = list(checks)
+    if harm is None:
+        checks.append(CheckOutcome("harm.costs_accuracy", "harm", "Measured per-transform harm",
+                                   "skipped", reason="no harm report (augwise tune "
+                                   "--measure-harm, then doctor --harm FILE)"))
+    else:
+        extra = harm_findings(harm)
+        findings = findings + extra
+        top = sort_findings(extra)[0].severity if extra else None
+        checks.append(CheckOutcome("harm.costs_accuracy", "harm", "Measured per-transform harm",
+                                   "fired" if extra else "quiet", top))
+    findings = sort_findings(findings)
+    return Diagnosis(ctx, findings, checks, apply_fixes(ctx.config, findings), harm, replay_seed)
+
+
+def _iterator_flow(it: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in _FLOW_ATTRS:
+        if hasattr(it, name):
+            value = getattr(it, name)
+            if name == "target_size" and value is not None:
+                value = tuple(int(v) for v in value)
+            if name == "y_col" and not isinstance(value, str):
+                continue
+            out[name] = value
+    out["batch_size"] = int(out.get("batch_size", 32))
+    out["shuffle"] = bool(out.get("shuffle", True))
+    if getattr(it, "directory", None) and hasattr(it, "x_col"):
+        out["directory"] = os.fspath(it.directory)
+    return out
+
+
+def diagnose(
+    data: Any,
+    *,
+    config: Any = None,
+    flow: FlowOptions | Mapping[str, Any] | None = None,
+    validation: Any = None,
+    test: Any = None,
+    engine: str | None = None,
+    harm: HarmReport | str | os.PathLike[str] | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+    seed: int = 0,
+    max_image_pixels: int | None = DEFAULT_MAX_PIXELS,
+    console: Console | None = None,
+) -> Diagnosis:
+    """Audit ``data`` and lint ``config`` against it.
+
+    ``data``: a class-folder directory, a CSV path or DataFrame (``flow`` gives
+    ``x_col``/``y_col``/``directory``), an ``.npz``/``.npy`` path, arrays ``x`` or
+    ``(x, y)``, or an augwise/Keras iterator (its flow arguments and generator are used).
+    ``config``: a mapping, an :class:`AugmentConfig`, a JSON/YAML path, or an augwise or
+    Keras ``ImageDataGenerator``.  ``flow``: the ``flow*()`` arguments (a mapping or
+    :class:`FlowOptions`).  ``engine``: ``"keras"`` if Keras' own generator trains the
+    model (default: detected).  ``harm``: a :class:`HarmReport` or its JSON file.
+    ``progress``: show progress bars (default: when stderr is a terminal).
+    """
+    flow_args: dict[str, Any] = {}
+    if is_iterator(data):
+        flow_args = _iterator_flow(data)
+        if config is None:
+            config = data.image_data_generator
+    if isinstance(flow, FlowOptions):
+        flow_args.update({k: v for k, v in flow.to_dict().items()
+                          if v != getattr(FlowOptions(), k)})
+        if flow.target_size is not None:
+            flow_args["target_size"] = flow.target_size
+    elif flow is not None:
+        flow_args.update(flow)
+    options = FlowOptions.create(flow_args)
+    setup = resolve_config(config, engine)
+    cfg = setup.config
+    channels_first = cfg.data_format == "channels_first"
+
+    def load(name: str, value: Any) -> list[Any]:
+        return load_splits(name, value, x_col=options.x_col, y_col=options.y_col,
+                           directory=options.directory, channels_first=channels_first)
+
+    splits = load("train", data)
+    for name, value in (("validation", validation), ("test", test)):
+        if value is not None:
+            splits = [s for s in splits if s.name != name] + load(name, value)[:1]
+    if cfg.validation_split and not any(s.name == "validation" for s in splits):
+        keras_mode = setup.engine == "keras" or cfg.keras_compat
+        mode = "first" if keras_mode else cfg.validation_split_mode
+        split_seed = cfg.seed if cfg.seed is not None else 0
+        splits = [*apply_validation_split(splits[0], cfg.validation_split, mode, split_seed),
+                  *splits[1:]]
+    order = {"train": 0, "validation": 1, "test": 2}
+    splits.sort(key=lambda s: order[s.name])
+    source = os.fspath(data) if isinstance(data, (str, os.PathLike)) else None
+    dataset = DataSet(splits, splits[0].origin, source)
+    show = progress if progress is not None else bool(
+        (console or Console(stderr=True)).is_terminal)
+    result = scan(dataset, color_mode=options.color_mode, max_pixels=max_image_pixels,
+                  workers=workers, progress=show, seed=seed, console=console)
+    ctx = Context(dataset, result, setup, options, seed)
+    findings, checks = run_checks(ctx)
+    report = HarmReport.load(harm) if isinstance(harm, (str, os.PathLike)) else harm
+    replay_seed = options.seed if options.seed is not None else (
+        cfg.seed if cfg.seed is not None else 0)
+    return _finish(ctx, findings, checks, report, replay_seed)
+
+
+def rediagnose(d: Diagnosis, config: Any, engine: str | None = None,
+               flow: Mapping[str, Any] | None = None) -> Diagnosis:
+    """``d``'s data checked against another config (and flow changes), reusing the scan.
+
+    The splits stay those of ``d`` (a different ``validation_split`` needs ``diagnose``);
+    ``flow`` may change anything but ``color_mode`` (which needs a new scan).
+    """
+    setup = resolve_config(config, engine)
+    options = d.context.flow
+    if flow:
+        options = FlowOptions.create({**options.to_dict(), **flow})
+        if options.color_mode != d.context.flow.color_mode:
+            raise ValueError("rediagnose cannot change color_mode: call diagnose() again")
+    ctx = replace(d.context, setup=setup, flow=options)
+    for key in _CONFIG_FREE[:3] if flow else _CONFIG_FREE:
+        if key in d.context.__dict__:
+            ctx.__dict__[key] = d.context.__dict__[key]
+    findings, checks = run_checks(ctx)
+    return _finish(ctx, findings, checks, d.harm, d.replay_seed)

@@ -1,0 +1,207 @@
+"""``report.html``: one self-contained file (images embedded as data URIs, no script).
+
+Rendered by jinja2 with autoescape on, so file names, class names and any other user
+text are escaped; a Content-Security-Policy forbids scripts as a second line of defence.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from augwise.doctor import plots
+from augwise.doctor.audit.quality import ROBUST_Z, robust_z
+from augwise.doctor.context import Context
+from augwise.doctor.fill import matrix_fill
+from augwise.doctor.findings import Finding
+from augwise.doctor.harm import harm_rows, scatter_png
+from augwise.doctor.measure import to_uint8
+from augwise.doctor.replay import Replayer, fit_side, png_uri, replay_rows, worst_fill
+from augwise.io.decode import DecodeSpec, ImageDecodeError, load_image
+
+if TYPE_CHECKING:
+    from augwise.doctor.api import Diagnosis
+
+EXAMPLES = 6  # thumbnails shown per finding
+PREVIEW_ROWS = 8
+WORST_CASES = 6
+THUMB_SIDE = 96
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("augwise.doctor", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, separators=(", ", ": "))
+        return text if len(text) <= 700 else text[:700] + " …"
+    return str(value)
+
+
+class _Thumbs:
+    """Small images of the samples named in findings."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        t = ctx.table
+        self.index: dict[str, int] = {}
+        for r, (split, name) in enumerate(zip(t["split"], t["name"], strict=True)):
+            self.index.setdefault(name, r)
+            self.index.setdefault(f"{split}/{name}", r)
+
+    def image(self, row: int) -> np.ndarray | None:
+        ctx = self.ctx
+        if not ctx.ok[row]:
+            return None
+        split = ctx.table.at[row, "split"]
+        s = next(x for x in ctx.data.splits if x.name == split)
+        pos = row - int(np.flatnonzero(np.asarray(ctx.table["split"] == split))[0])
+        if s.x is not None:
+            return fit_side(to_uint8(s.x[pos], ctx.scan.value_ranges[split]), THUMB_SIDE)
+        spec = DecodeSpec(color_mode="rgb", target_hw=(THUMB_SIDE, THUMB_SIDE), max_pixels=None)
+        try:
+            return fit_side(to_uint8(load_image(s.paths[pos], spec).array, (0.0, 255.0)),
+                            THUMB_SIDE)
+        except (ImageDecodeError, OSError):
+            return None
+
+    def examples(self, f: Finding) -> list[dict[str, str]]:
+        out = []
+        for name in f.files:
+            row = self.index.get(name.split(" (")[0])
+            if row is None:
+                continue
+            img = self.image(row)
+            if img is not None:
+                out.append({"uri": png_uri(img), "name": name})
+            if len(out) >= EXAMPLES:
+                break
+        return out
+
+
+def _finding(f: Finding, thumbs: _Thumbs) -> dict[str, Any]:
+    return {
+        "id": f.id, "severity": f.severity, "category": f.category, "title": f.title,
+        "detail": f.detail, "fix": f.fix,
+        "evidence": [(k, _shown(v)) for k, v in f.evidence.items()],
+        "files": list(f.files), "more_files": f.file_count - len(f.files),
+        "patch": ", ".join(f"{k}={v!r}" for k, v in f.patch.items()),
+        "flow_patch": ", ".join(f"{k}={v!r}" for k, v in f.flow_patch.items()),
+        "examples": thumbs.examples(f),
+    }
+
+
+def _previews(d: Diagnosis, versions: int) -> dict[str, Any]:
+    ctx = d.context
+    train = ctx.train
+    empty: dict[str, Any] = {"rows": [], "worst": [], "note": ""}
+    if not ctx.config.augments or len(train) == 0:
+        empty["note"] = "The config applies no random augmentation."
+        return empty
+    if train.x is not None:
+        replayer = Replayer(ctx.config, d.replay_seed, x=train.x)
+    else:
+        replayer = Replayer(ctx.config, d.replay_seed, paths=train.paths,
+                            target_size=ctx.target_hw, color_mode=ctx.flow.color_mode,
+                            interpolation=ctx.flow.interpolation,
+                            keep_aspect_ratio=ctx.flow.keep_aspect_ratio)
+    ok = ctx.rows("train")
+    labels = ctx.table["label"].to_numpy()
+    first = int(np.flatnonzero(ctx.rows("train", ok=False))[0])
+    chosen: list[tuple[int, str, str]] = []
+    for label in list(dict.fromkeys(labels[ok].tolist()))[:PREVIEW_ROWS]:
+        row = int(np.flatnonzero(ok & (labels == label))[0])
+        name = ctx.class_names[label] if label >= 0 else "unlabelled"
+        chosen.append((row - first, name, str(ctx.table.at[row, "name"])))
+    if len(chosen) < min(PREVIEW_ROWS, 4):
+        chosen = [(int(r) - first, "unlabelled", str(ctx.table.at[int(r), "name"]))
+                  for r in np.flatnonzero(ok)[:PREVIEW_ROWS]]
+    hw = replayer.hw
+
+    def fill_of(mats: np.ndarray) -> np.ndarray:
+        return matrix_fill(mats, hw)
+
+    pool_rows = np.flatnonzero(ok)[:: max(1, int(ok.sum()) // 48)][:48]
+    pool = [(int(r) - first, ctx.class_names[labels[r]] if labels[r] >= 0 else "unlabelled",
+             str(ctx.table.at[int(r), "name"])) for r in pool_rows]
+    note = (f"Replayed with seed {d.replay_seed}: sample i of epoch e gets the parameters that "
+            "training draws for it")
+    if ctx.config.seed is None and ctx.flow.seed is None:
+        note += " (no seed is set, so each training run draws different ones)"
+    if ctx.keras:
+        note += ". Keras' own draws cannot be replayed: these use augwise's default-mode " \
+                "semantics with the same ranges"
+    return {
+        "rows": replay_rows(replayer, chosen, versions, fill_of),
+        "worst": worst_fill(replayer, pool, 8, WORST_CASES, fill_of),
+        "note": note + ".",
+    }
+
+
+def _plots(d: Diagnosis) -> dict[str, str]:
+    ctx = d.context
+    from augwise.doctor.audit.balance import class_counts
+
+    out = dict.fromkeys(("classes", "sizes", "intensity", "orientation", "fill"), "")
+    counts = {s.name: class_counts(ctx, s.name) for s in ctx.data.splits
+              if s.label_kind == "single" and s.class_names}
+    if counts:
+        out["classes"] = plots.class_histogram(counts)
+    ok = ctx.ok
+    t = ctx.table
+    if ok.any():
+        out["sizes"] = plots.sizes(t["height"].to_numpy()[ok], t["width"].to_numpy()[ok],
+                                   ctx.target_hw)
+        mean = t["mean"].to_numpy()[ok]
+        out["intensity"] = plots.intensity(mean, t["std"].to_numpy()[ok],
+                                           np.abs(robust_z(mean)) > ROBUST_Z)
+    if ctx.orientation is not None:
+        out["orientation"] = plots.orientation(ctx.orientation)
+    if ctx.fill is not None:
+        out["fill"] = plots.fill_bars(ctx.fill)
+    return out
+
+
+def render(d: Diagnosis, versions: int = 6) -> str:
+    """The whole report as one HTML string."""
+    ctx = d.context
+    thumbs = _Thumbs(ctx)
+    o = ctx.orientation
+    means = []
+    if o is not None:
+        for name, m in o.means.items():
+            img = np.clip(np.rint(m), 0, 255).astype(np.uint8)[:, :, None]
+            means.append({"name": name, "uri": png_uri(img)})
+    harm = None
+    if d.harm is not None:
+        harm = {"rows": harm_rows(d.harm), "proxy": d.harm.proxy, "seeds": d.harm.seeds,
+                "scatter": plots.png_bytes_uri(scatter_png(d.harm))}
+    doc = d.to_dict()
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        doc=doc,
+        summary=doc["summary"],
+        inputs=doc["inputs"],
+        config_call=ctx.config.python_call(),
+        splits=doc["dataset"]["splits"],
+        findings=[_finding(f, thumbs) for f in d.findings],
+        checks=doc["checks"],
+        plots=_plots(d),
+        means=means,
+        fill=doc["augmentation"]["fill"],
+        previews=_previews(d, versions),
+        harm=harm,
+        fixed_yaml=d.fixed_yaml(),
+    )

@@ -1,0 +1,150 @@
+"""report.json (schema), fixed_config.yaml, report.html, and the HTML in headless Chromium."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from augwise import AugmentConfig
+from augwise.doctor import diagnose
+from augwise.doctor.harm import Estimate, HarmReport, TransformHarm
+from augwise.doctor.report_json import SCHEMA_VERSION, validate
+from tests.doctor.conftest import GOOD_CONFIG, GOOD_FLOW, Planted
+from tests.doctor.planted import SCENE_HW, save, scene
+
+EVIL_FILE = "<img src=x onerror=alert(1)>.png"
+EVIL_CLASS = "<i>evil"
+
+
+def test_report_json_follows_the_schema(bases: Planted, tmp_path: Path) -> None:
+    d = bases.dirty_content
+    doc = json.loads(d.to_json())
+    assert validate(doc) == []
+    assert doc["schema_version"] == SCHEMA_VERSION
+    assert doc["summary"]["errors"] == sum(f["severity"] == "error" for f in doc["findings"])
+    assert {f["id"] for f in doc["findings"]} == {f.id for f in d.findings}
+    fired = {c["id"] for c in doc["checks"] if c["status"] == "fired"}
+    assert fired == {f["id"] for f in doc["findings"]}
+    assert doc["dataset"]["splits"]["train"]["class_counts"]["a"] == 32
+    broken = copy.deepcopy(doc)
+    del broken["findings"][0]["fix"]
+    broken["summary"]["worst"] = "catastrophic"
+    errors = validate(broken)
+    assert any("missing key 'fix'" in e for e in errors)
+    assert any("catastrophic" in e for e in errors)
+
+
+def test_fixed_config_yaml_loads_and_applies_the_fixes(bases: Planted, tmp_path: Path) -> None:
+    from augwise.doctor.api import rediagnose
+
+    d = rediagnose(bases.letters, {"rotation_range": 90, "shear_range": 0.2,
+                                   "fill_mode": "nearest"}, flow={"shuffle": False})
+    path = d.write_fixed_config(tmp_path / "fixed.yaml")
+    text = path.read_text()
+    loaded = AugmentConfig.load(path)
+    assert loaded == d.fixed_config
+    assert loaded.shear_range == 0.0 and loaded.seed == 0
+    assert 0 < loaded.rotation_range < 90
+    assert "shuffle=True" in text and "config.shuffle_off" in text  # flow fixes as comments
+    doc = d.to_dict()
+    assert doc["fixed_config"]["changes"] == yaml.safe_load(text)
+    assert doc["fixed_config"]["flow"] == {"shuffle": True}
+
+
+def test_conflicting_patches_keep_the_more_severe(bases: Planted) -> None:
+    from augwise.doctor.api import rediagnose
+
+    # vertical_flip turns classes into each other?  Both the flip check and harm patch it.
+    acc = Estimate(0.9, 0.89, 0.91, 3)
+    item = TransformHarm("vertical_flip", True, acc, acc, Estimate(-0.004, -0.006, -0.002, 3),
+                         acc, acc)
+    d = rediagnose(bases.letters, {"vertical_flip": True, "seed": 0}).with_harm(
+        HarmReport((item,), "proxy", 3))
+    applied = {fid for fid, _, patch in d.fixes.applied if "vertical_flip" in patch}
+    assert len(applied) == 1
+    assert any("vertical_flip already changed" in reason for _, reason in d.fixes.skipped)
+
+
+def test_html_report_is_self_contained_and_escapes_names(tmp_path: Path) -> None:
+    root = _evil_tree(tmp_path)
+    d = diagnose(root, config={**GOOD_CONFIG, "rotation_range": 30}, flow=GOOD_FLOW)
+    html = d.write_html(tmp_path / "report.html").read_text()
+    assert EVIL_FILE not in html and "&lt;img src=x onerror=alert(1)&gt;.png" in html
+    assert "<script" not in html.lower()
+    assert "Content-Security-Policy" in html
+    assert "http://" not in html and "https://" not in html  # nothing fetched
+    assert html.count("data:image/png;base64,") > 20  # plots, previews, examples
+    for f in d.findings:
+        assert f.id in html
+
+
+def test_html_report_shows_the_harm_table(bases: Planted, tmp_path: Path) -> None:
+    acc_w, acc_wo = Estimate(0.74, 0.73, 0.75, 3), Estimate(0.80, 0.79, 0.81, 3)
+    item = TransformHarm("rotation_range", 40.0, acc_w, acc_wo, Estimate(-0.061, -0.07, -0.052, 3),
+                         Estimate(0.8, 0.78, 0.82, 3), Estimate(1.4, 1.3, 1.5, 3))
+    d = bases.scenes.with_harm(HarmReport((item,), "small CNN, 5 epochs", 3))
+    html = d.write_html(tmp_path / "r.html").read_text()
+    assert "rotation_range=40 costs 6.1 ± 0.9 points" in html
+    assert "small CNN, 5 epochs" in html and "costs accuracy" in html
+
+
+class _Dom(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _evil_tree(tmp_path: Path) -> Path:
+    root = tmp_path / "evil"
+    for k, cls in enumerate(("a", EVIL_CLASS)):
+        for i in range(10):
+            save(root / cls / f"{i}.png", scene(*SCENE_HW, 60 * k + i))
+    (root / "a" / EVIL_FILE).write_bytes(b"")  # listed by files.zero_byte
+    return root
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None,
+                    reason="Debian's chromium is not installed (apt-get install chromium)")
+def test_report_renders_in_headless_chromium_without_running_injected_markup(
+    tmp_path: Path,
+) -> None:
+    root = _evil_tree(tmp_path)
+    d = diagnose(root, config={**GOOD_CONFIG, "rotation_range": 30}, flow=GOOD_FLOW)
+    report = d.write_html(tmp_path / "report.html")
+    with tempfile.TemporaryDirectory() as profile:
+        res = subprocess.run(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+             "--virtual-time-budget=2000", "--dump-dom", report.resolve().as_uri()],
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+    assert res.returncode == 0, res.stderr[-2000:]
+    dom = _Dom()
+    dom.feed(res.stdout)
+    tags = [t for t, _ in dom.tags]
+    assert "html" in tags and "body" in tags and tags.count("details") == len(d.findings)
+    assert "script" not in tags and "i" not in tags  # the evil names stayed text
+    for tag, attrs in dom.tags:
+        assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+        if tag == "img":
+            assert (attrs.get("src") or "").startswith("data:image/png;base64,"), attrs
+    text = "".join(dom.text)
+    assert EVIL_FILE in text and EVIL_CLASS in text
+    console = [line for line in res.stderr.splitlines() if "CONSOLE" in line]
+    assert not console, console
