@@ -22,7 +22,7 @@ if [ "${1:-}" = "--test" ]; then
         || echo "setup: could not install ${need[*]}; the tests that need them will be skipped"
     fi
   fi
-  python -m pip install -q -e ".[test,tune,torch]" 2>&1 | grep -v "is ignored" || true
+  python -m pip install -q -e ".[test,tune,torch,bench,postgres]" 2>&1 | grep -v "is ignored" || true
 else
   python -m pip install -q -e ".[tune,torch]" 2>&1 | grep -v "is ignored" || true
 fi

@@ -7,6 +7,7 @@ Images are ``(H, W, C)``; callers convert ``channels_first`` at the edges.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -112,6 +113,115 @@ def warp(
     out = cv2.warpAffine(src, m, (w, h), flags=flags, borderMode=spec.border,
                          borderValue=border_value)
     return out.reshape(h, w, channels)
+
+
+# -- hot-path variants of warp (same results, fewer checks) ----------------------------
+
+# source pixels an interpolation reads before / after floor(x), plus one for rounding
+_REACH = {cv2.INTER_NEAREST: (1, 1), cv2.INTER_LINEAR: (1, 2), cv2.INTER_CUBIC: (2, 3)}
+_BAND_BORDERS = (cv2.BORDER_REPLICATE, cv2.BORDER_CONSTANT)
+
+
+def warp_flags(spec: WarpSpec) -> int:
+    """OpenCV flags for ``spec`` with an output-to-input matrix (as :func:`warp`)."""
+    interp = cv2.INTER_LINEAR if spec.interpolation == cv2.INTER_AREA else spec.interpolation
+    return interp | cv2.WARP_INVERSE_MAP
+
+
+def warp_into(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpec) -> None:
+    """:func:`warp` into ``dst`` (H, W, C) for a float64 ``(2, 3)`` matrix, unchecked."""
+    h, w = dst.shape[:2]
+    out = cv2.warpAffine(src, m23, (w, h), dst=dst, flags=warp_flags(spec),
+                         borderMode=spec.border, borderValue=(spec.cval,) * 4)
+    if out is not dst:
+        dst[...] = out.reshape(dst.shape)
+
+
+def warp_batch(src: np.ndarray, m23: np.ndarray, moves: list[bool], dst: np.ndarray,
+               spec: WarpSpec) -> None:
+    """``dst[i]`` = :func:`warp_into` of ``src[i]`` by ``m23[i]`` (``(n, 2, 3)`` float64),
+    or a copy of ``src[i]`` where ``moves[i]`` is False; one loop, nothing else per image
+    (for small images, where Python overhead is the cost)."""
+    h, w = dst.shape[1:3]
+    flags, border, value = warp_flags(spec), spec.border, (spec.cval,) * 4
+    warp_affine = cv2.warpAffine
+    for i, move in enumerate(moves):
+        d = dst[i]
+        if not move:
+            d[...] = src[i]
+            continue
+        out = warp_affine(src[i], m23[i], (w, h), dst=d, flags=flags, borderMode=border,
+                          borderValue=value)
+        if out is not d:
+            d[...] = out.reshape(d.shape)
+
+
+def sampled_box(m23: np.ndarray, out_h: int, out_w: int, interpolation: int) -> tuple[int, ...]:
+    """Source pixels ``(x0, y0, x1, y1)`` (inclusive, may lie outside the image) that a
+    warp of ``m23`` to ``out_h`` x ``out_w`` can read."""
+    (a, b, c), (d, e, f) = m23.tolist()
+    u, v = out_w - 1, out_h - 1
+    xs = (c, a * u + c, b * v + c, a * u + b * v + c)
+    ys = (f, d * u + f, e * v + f, d * u + e * v + f)
+    before, after = _REACH.get(interpolation, (4, 5))
+    return (math.floor(min(xs)) - before, math.floor(min(ys)) - before,
+            math.floor(max(xs)) + after, math.floor(max(ys)) + after)
+
+
+def warp_cold(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpec) -> None:
+    """:func:`warp_into` for a source that is not in the CPU cache (a row of a large array,
+    a cached decode): same result, about twice as fast.
+
+    The warp reads its source in a rotated, scattered order; a plain copy of the band of
+    rows it samples streams that memory in at full bandwidth first.  (With ``reflect`` or
+    ``wrap`` borders the whole image is copied, as samples can wrap to any row.)
+    """
+    h, w = dst.shape[:2]
+    rows = src.shape[0]
+    y0, y1 = 0, rows - 1
+    if spec.border in _BAND_BORDERS:
+        _, by0, _, by1 = sampled_box(m23, h, w, spec.interpolation)
+        y0, y1 = min(max(by0, 0), rows - 1), max(min(by1, rows - 1), 0)
+    band = src[y0 : y1 + 1].copy()
+    if y0:
+        m23 = m23.copy()
+        m23[1, 2] -= y0
+    warp_into(band, m23, dst, spec)
+
+
+def shrink_factor(m: np.ndarray) -> int:
+    """Integer area pre-shrink for a resample by ``m`` (output to input): the whole number
+    of source pixels per output pixel along the less-reduced source axis (1: none)."""
+    step_x = math.hypot(float(m[0, 0]), float(m[0, 1]))
+    step_y = math.hypot(float(m[1, 0]), float(m[1, 1]))
+    return max(1, int(min(step_x, step_y)))
+
+
+def area_shrink(src: np.ndarray, f: int) -> np.ndarray:
+    """Mean of each ``f`` x ``f`` block of ``src`` (H, W, C): OpenCV's exact-ratio area
+    path; a last partial row or column of blocks averages the pixels it has.
+
+    Source pixel ``x`` is at ``x / f + 0.5 / f - 0.5`` in the result (full blocks).
+    """
+    h, w = src.shape[:2]
+    hf, wf = h // f, w // f
+    out = np.empty((-(-h // f), -(-w // f), *src.shape[2:]), src.dtype)
+    area = cv2.INTER_AREA
+    if hf and wf:
+        cv2.resize(src[: hf * f, : wf * f], (wf, hf), dst=out[:hf, :wf], interpolation=area)
+    if w > wf * f and hf:
+        cv2.resize(src[: hf * f, wf * f :], (1, hf), dst=out[:hf, wf:], interpolation=area)
+    if h > hf * f and wf:
+        cv2.resize(src[hf * f :, : wf * f], (wf, 1), dst=out[hf:, :wf], interpolation=area)
+    if h > hf * f and w > wf * f:
+        cv2.resize(src[hf * f :, wf * f :], (1, 1), dst=out[hf:, wf:], interpolation=area)
+    return out
+
+
+def shrink_matrix(f: int) -> np.ndarray:
+    """3x3 map from source pixels to :func:`area_shrink` pixels."""
+    s = 1.0 / f
+    return np.array([[s, 0.0, 0.5 * s - 0.5], [0.0, s, 0.5 * s - 0.5], [0.0, 0.0, 1.0]])
 
 
 def value_range_of(x: np.ndarray) -> ValueRange:

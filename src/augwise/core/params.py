@@ -164,26 +164,29 @@ class BatchParams:
     def to_list(self) -> list[TransformParams]:
         return [self.at(i) for i in range(len(self))]
 
-    def select(self, mask: np.ndarray) -> BatchParams:
-        """The rows where ``mask`` is true."""
+    def select(self, rows: np.ndarray) -> BatchParams:
+        """The rows picked by ``rows``: a boolean mask or integer indices."""
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
 
         def pick(a: np.ndarray | None) -> np.ndarray | None:
-            return None if a is None else np.array(a[mask])
+            return None if a is None else a[rows]
 
         return BatchParams(
-            theta=np.array(self.theta[mask]),
-            tx=np.array(self.tx[mask]),
-            ty=np.array(self.ty[mask]),
-            shear=np.array(self.shear[mask]),
-            zx=np.array(self.zx[mask]),
-            zy=np.array(self.zy[mask]),
-            flip_horizontal=np.array(self.flip_horizontal[mask]),
-            flip_vertical=np.array(self.flip_vertical[mask]),
+            theta=self.theta[rows],
+            tx=self.tx[rows],
+            ty=self.ty[rows],
+            shear=self.shear[rows],
+            zx=self.zx[rows],
+            zy=self.zy[rows],
+            flip_horizontal=self.flip_horizontal[rows],
+            flip_vertical=self.flip_vertical[rows],
             channel_shift=pick(self.channel_shift),
             brightness=pick(self.brightness),
             policy_ops=None
             if self.policy_ops is None
-            else tuple(ops for ops, keep in zip(self.policy_ops, mask, strict=True) if keep),
+            else tuple(self.policy_ops[int(r)] for r in rows),
         )
 
     @classmethod

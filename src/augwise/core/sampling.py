@@ -88,12 +88,23 @@ class RandomStreams:
 
     def uniforms(self, epoch: int, indices: np.ndarray) -> np.ndarray:
         """``(len(indices), SLOTS)`` uniforms in [0, 1); row k depends on indices[k] only."""
-        idx = np.asarray(indices, dtype=np.int64)
+        idx = np.asarray(indices, dtype=np.int64).ravel()
         out = np.empty((idx.size, SLOTS))
         blocks = idx // BLOCK
-        for b in np.unique(blocks):
-            rows = blocks == b
-            out[rows] = self._block(epoch, int(b))[idx[rows] % BLOCK]
+        if idx.size <= 64:  # a batch: row by row (a shuffled batch touches many blocks)
+            tables: dict[int, np.ndarray] = {}
+            offsets = (idx % BLOCK).tolist()
+            for k, (b, r) in enumerate(zip(blocks.tolist(), offsets, strict=True)):
+                table = tables.get(b)
+                if table is None:
+                    table = tables[b] = self._block(epoch, b)
+                out[k] = table[r]
+            return out
+        order = np.argsort(blocks, kind="stable")
+        sorted_blocks = blocks[order]
+        starts = np.flatnonzero(np.diff(sorted_blocks)) + 1
+        for rows in np.split(order, starts):
+            out[rows] = self._block(epoch, int(blocks[rows[0]]))[idx[rows] % BLOCK]
         return out
 
     def permutation(self, epoch: int, n: int) -> np.ndarray:

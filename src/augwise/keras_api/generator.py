@@ -214,11 +214,15 @@ class ImageDataGenerator:
         use_multiprocessing: bool = False,
         max_queue_size: int = 10,
         verbose: bool = True,
+        cache: Any = None,
+        cache_limit_bytes: int | None = None,
     ) -> DirectoryIterator:
         """Batches from a folder with one sub-folder per class.
 
         ``on_error='skip'`` drops unreadable files from their batch and records each in
         ``iterator.skipped`` (with a log line); ``'raise'`` raises naming the file.
+        ``cache='memory'`` (or a folder path) keeps decoded images so that later epochs
+        skip decoding, bounded by ``cache_limit_bytes``; see :mod:`augwise.io.cache`.
         """
         return create(
             DirectoryIterator,
@@ -246,6 +250,8 @@ class ImageDataGenerator:
             use_multiprocessing=use_multiprocessing,
             max_queue_size=max_queue_size,
             verbose=verbose,
+            cache=cache,
+            cache_limit_bytes=cache_limit_bytes,
         )
 
     def flow_from_dataframe(
@@ -276,9 +282,13 @@ class ImageDataGenerator:
         use_multiprocessing: bool = False,
         max_queue_size: int = 10,
         verbose: bool = True,
+        cache: Any = None,
+        cache_limit_bytes: int | None = None,
         **kwargs: Any,
     ) -> DataFrameIterator:
-        """Batches from a dataframe of file names (``x_col``) and labels (``y_col``)."""
+        """Batches from a dataframe of file names (``x_col``) and labels (``y_col``).
+
+        ``cache`` and ``cache_limit_bytes``: as in :meth:`flow_from_directory`."""
         for key in kwargs:
             if key not in _DEPRECATED_DF_KWARGS:
                 raise TypeError(f"flow_from_dataframe() got an unexpected keyword argument {key!r}")
@@ -320,6 +330,8 @@ class ImageDataGenerator:
             use_multiprocessing=use_multiprocessing,
             max_queue_size=max_queue_size,
             verbose=verbose,
+            cache=cache,
+            cache_limit_bytes=cache_limit_bytes,
         )
 
     # -- single images ------------------------------------------------------------------

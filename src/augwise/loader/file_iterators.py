@@ -10,6 +10,7 @@ import numpy as np
 
 from augwise.core.config import AugmentConfig
 from augwise.core.sampling import RandomStreams
+from augwise.io.cache import DecodedCache, make_cache
 from augwise.io.dataframe import prepare_dataframe
 from augwise.io.decode import CHANNELS, COLOR_MODES, DEFAULT_MAX_PIXELS, INTERPOLATIONS
 from augwise.io.sources import check_subset, keras_split, list_directory, stratified_subset
@@ -92,8 +93,14 @@ class FileIterator(Iterator):
         workers: int | None,
         use_multiprocessing: bool,
         max_queue_size: int,
+        cache: Any = None,
+        cache_limit_bytes: int | None = None,
     ) -> None:
         save = save_spec(self.save_to_dir, self.save_prefix, self.save_format)
+        decoded_cache = make_cache(cache, cache_limit_bytes)
+        if decoded_cache is not None and config.keras_compat:
+            raise ValueError("cache= needs default mode (keras_compat=False)")
+        self.cache = decoded_cache
         stats = self.image_data_generator.current_stats
         pipeline: FilePipeline | KerasFilePipeline
         if config.keras_compat:
@@ -122,6 +129,7 @@ class FileIterator(Iterator):
                 on_error=on_error,
                 max_image_pixels=max_image_pixels,
                 save=save,
+                cache=decoded_cache,
             )
         super().__init__(
             len(paths),
@@ -135,6 +143,12 @@ class FileIterator(Iterator):
             use_multiprocessing=use_multiprocessing,
             max_queue_size=max_queue_size,
         )
+
+    cache: DecodedCache | None
+
+    def cache_info(self) -> dict[str, int] | None:
+        """Decoded-image cache counters (hits, misses, evictions, entries, bytes), or None."""
+        return None if self.cache is None else self.cache.stats()
 
     @property
     def filepaths(self) -> list[str]:
@@ -176,6 +190,8 @@ class DirectoryIterator(FileIterator):
         use_multiprocessing: bool = False,
         max_queue_size: int = 10,
         verbose: bool = True,
+        cache: Any = None,
+        cache_limit_bytes: int | None = None,
     ) -> None:
         config = self._set_processing_attrs(
             image_data_generator, target_size, color_mode, data_format, save_to_dir,
@@ -220,6 +236,7 @@ class DirectoryIterator(FileIterator):
             config, self._filepaths, targets, batch_size, shuffle, seed,
             on_error=on_error, max_image_pixels=max_image_pixels, workers=workers,
             use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size,
+            cache=cache, cache_limit_bytes=cache_limit_bytes,
         )
 
     @property
@@ -267,6 +284,8 @@ class DataFrameIterator(FileIterator):
         use_multiprocessing: bool = False,
         max_queue_size: int = 10,
         verbose: bool = True,
+        cache: Any = None,
+        cache_limit_bytes: int | None = None,
     ) -> None:
         if image_data_generator is None:
             raise TypeError("image_data_generator is required")
@@ -325,6 +344,7 @@ class DataFrameIterator(FileIterator):
             config, self._filepaths, targets, batch_size, shuffle, seed,
             on_error=on_error, max_image_pixels=max_image_pixels, workers=workers,
             use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size,
+            cache=cache, cache_limit_bytes=cache_limit_bytes,
         )
 
     @property

@@ -21,7 +21,6 @@ from PIL import Image
 from augwise.core.config import AugmentConfig
 from augwise.core.geometry import (
     keep_aspect_box,
-    max_sampling_step,
     resize_matrix,
     scale_box,
     transform_matrices,
@@ -30,9 +29,14 @@ from augwise.core.kernels import (
     NAME_TO_CV,
     WarpSpec,
     apply_colour,
+    area_shrink,
     fused_interpolation,
+    shrink_factor,
+    shrink_matrix,
     value_range_of,
-    warp,
+    warp_batch,
+    warp_cold,
+    warp_into,
     warpable,
 )
 from augwise.core.params import BatchParams
@@ -40,6 +44,7 @@ from augwise.core.policies import GEOMETRIC, apply_colour_ops
 from augwise.core.sampling import STREAM_NAMES, RandomStreams, generator, params_from_uniforms
 from augwise.core.standardize import standardize_batch
 from augwise.core.stats import FeaturewiseStats
+from augwise.io.cache import DecodedCache
 from augwise.io.decode import CHANNELS, Decoded, DecodeSpec, ImageDecodeError, load_image
 
 log = logging.getLogger("augwise")
@@ -56,7 +61,8 @@ class BatchImages:
     x: np.ndarray  # final images (kept rows only), output dtype and data format
     kept: np.ndarray  # bool per requested index: False where a file was skipped
     params: BatchParams  # parameters of every requested index (identity if not augmented)
-    stage: np.ndarray  # (n, H, W, C) augmented images before the float cast
+    stage: np.ndarray  # (n, H, W, C) augmented images before the float cast (float arrays
+    # already in the output dtype: the same array as ``x``, standardised in place)
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,13 @@ class Pipeline:
         self.save = save
         self.spec = WarpSpec.create(config.fill_mode, config.cval, config.interpolation_order)
         self.out_dtype = np.dtype(config.output_dtype or config.dtype)
+        self._rescale_only = _rescale_only(config, self.out_dtype)
+        self._tables: dict[tuple[int, int], tuple[BatchParams, np.ndarray]] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        state["_tables"] = {}
+        return state
 
     # per-image shape in channels-last order
     hwc: tuple[int, int, int]
@@ -136,6 +149,30 @@ class Pipeline:
         u = self.streams.uniforms(epoch, indices)
         return params_from_uniforms(self.config, u, h, w, c)
 
+    def plan(self, epoch: int, indices: np.ndarray, n: int) -> tuple[BatchParams,
+                                                                     np.ndarray | None]:
+        """Parameters and target-frame matrices of ``indices`` (None: no augmentation).
+
+        Small images (where the per-batch cost of drawing them shows) of datasets up to
+        :data:`_TABLE_MAX_SAMPLES` take rows of a table computed for the whole epoch at
+        once; the rows are the same numbers, each depending on its sample only.
+        """
+        h, w, _ = self.hwc
+        if not self.augment:
+            return self.params(epoch, indices), None
+        if h * w >= _COLD_MIN_PIXELS or n > _TABLE_MAX_SAMPLES:
+            params = self.params(epoch, indices)
+            return params, transform_matrices(params, h, w)
+        key = (self.streams.seed, epoch)
+        table = self._tables.get(key)
+        if table is None:
+            every = self.params(epoch, np.arange(n))
+            table = (every, transform_matrices(every, h, w))
+            self._tables[key] = table
+            for old in [k for k in list(self._tables) if k[1] < epoch - 1 or k[1] > epoch + 1]:
+                self._tables.pop(old, None)
+        return table[0].select(indices), table[1][indices]
+
     def finish(self, stage: np.ndarray, kept: np.ndarray) -> np.ndarray:
         """Cast the kept images once into the output layout, then standardise."""
         src = stage if kept.all() else stage[kept]
@@ -146,6 +183,11 @@ class Pipeline:
                 return np.ascontiguousarray((src >> 8).astype(np.uint8))
             return np.ascontiguousarray(src.astype(np.uint8, copy=False))
         out = np.empty(src.shape, dtype=self.out_dtype)
+        if self._rescale_only is not None and np.can_cast(src.dtype, self.out_dtype, "safe"):
+            # cast and rescale in one pass: the values cast exactly, so this is the same
+            # arithmetic as a cast followed by ``*= rescale``
+            np.multiply(src, self._rescale_only, out=out, casting="unsafe")
+            return out
         np.copyto(out, src, casting="unsafe")
         if self.config.standardizes:
             out = standardize_batch(out, self.config, self.stats())
@@ -192,6 +234,12 @@ class ArrayPipeline(Pipeline):
         self.hwc = (h, w, c)
         self.work_dtype = warpable(x[:0]).dtype
         self.value_range = value_range_of(x)
+        self._in_place = (
+            self.work_dtype == self.out_dtype
+            and self.out_dtype.kind == "f"
+            and config.data_format == "channels_last"
+            and (self._rescale_only is not None or not config.standardizes)
+        )
 
     def _image(self, j: int) -> np.ndarray:
         img = self.x[j]
@@ -201,19 +249,38 @@ class ArrayPipeline(Pipeline):
 
     def run(self, epoch: int, indices: np.ndarray) -> BatchImages:
         indices = np.asarray(indices, dtype=np.int64)
-        params = self.params(epoch, indices)
+        params, matrices = self.plan(epoch, indices, len(self.x))
         h, w, c = self.hwc
         stage = np.empty((len(indices), h, w, c), dtype=self.work_dtype)
-        matrices = transform_matrices(params, h, w) if self.augment else None
-        for i, j in enumerate(indices):
-            src = self._image(int(j))
-            if matrices is None or _is_identity(matrices[i]):
-                stage[i] = src
+        moves = _moves(matrices, len(indices))
+        if matrices is None or h * w < _COLD_MIN_PIXELS:
+            # small images: gather the batch once, then one tight loop of warps
+            batch = self.x[indices]
+            if self.config.data_format == "channels_first":
+                batch = batch.transpose(0, 2, 3, 1)
+            batch = np.ascontiguousarray(batch, dtype=self.work_dtype)
+            if matrices is None:
+                stage[...] = batch
             else:
-                warp(src, matrices[i], (h, w), self.spec, dst=stage[i])
+                m23 = np.ascontiguousarray(matrices[:, :2])
+                warp_batch(batch, m23, moves, stage, self.spec)
+        else:
+            for i, j in enumerate(indices.tolist()):
+                src = self._image(j)
+                if moves[i]:
+                    # rows of a large array are not in the CPU cache: see warp_cold
+                    warp_cold(src, matrices[i, :2], stage[i], self.spec)
+                else:
+                    stage[i] = src
         _colour(stage, params, self.value_range)
         kept = np.ones(len(indices), dtype=bool)
         self.save_batch(epoch, indices, stage, kept, self.value_range, 10**4)
+        if self._in_place:
+            # already the output dtype and layout: standardise the stage itself (one pass
+            # over the batch fewer; ``stage`` is then the same array as ``x``)
+            if self._rescale_only is not None:
+                np.multiply(stage, self._rescale_only, out=stage)
+            return BatchImages(stage, kept, params, stage)
         return BatchImages(self.finish(stage, kept), kept, params, stage)
 
 
@@ -235,8 +302,10 @@ class FilePipeline(Pipeline):
         on_error: str,
         max_image_pixels: int | None,
         save: SaveSpec | None = None,
+        cache: DecodedCache | None = None,
     ) -> None:
         super().__init__(config, stats, streams, augment, save)
+        self.cache = cache
         if on_error not in ON_ERROR:
             raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
         if interpolation not in NAME_TO_CV:
@@ -267,6 +336,8 @@ class FilePipeline(Pipeline):
         if path in self.skipped:
             return None
         try:
+            if self.cache is not None:
+                return self.cache.load(path, self.decode_spec)
             return load_image(path, self.decode_spec)
         except ImageDecodeError as exc:
             if self.on_error == "raise":
@@ -300,45 +371,43 @@ class FilePipeline(Pipeline):
                 out[...] = view
                 return
             if box[:2] == (0, 0) and (bw, bh) == (view.shape[1], view.shape[0]):
-                res = cv2.resize(view, (tw, th), interpolation=self.resize_flag)
-                out[...] = res.reshape(out.shape)
+                res = cv2.resize(view, (tw, th), dst=out, interpolation=self.resize_flag)
+                if res is not out:
+                    out[...] = res.reshape(out.shape)
                 return
             full = resize_matrix(box, th, tw)
             spec = self.spec.with_interpolation(self.resize_flag)
         else:
             full = resize_matrix(box, th, tw) @ matrix
             spec = self.warp_spec
-        step = max_sampling_step(full)
-        if step >= 2.0 and spec.interpolation != cv2.INTER_NEAREST:
-            # antialias: area-average down to < 2 source pixels per output pixel first
-            f = int(step)
-            h0, w0 = view.shape[:2]
-            small = cv2.resize(
-                view, (max(1, round(w0 / f)), max(1, round(h0 / f))), interpolation=cv2.INTER_AREA
-            )
-            if small.ndim == 2:
-                small = small[:, :, None]
-            sx, sy = small.shape[1] / w0, small.shape[0] / h0
-            shrink = np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1.0]])
-            full = shrink @ full
-            view = small
-        warp(view, full, (th, tw), spec, dst=out)
+        f = shrink_factor(full) if spec.interpolation != cv2.INTER_NEAREST else 1
+        if f >= 2 and min(view.shape[:2]) >= f:
+            # antialias: average f x f blocks (exact ratio: OpenCV's fast area path) so that
+            # the less-reduced axis keeps < 2 source pixels per output pixel
+            view = area_shrink(view, f)
+            full = shrink_matrix(f) @ full
+        elif dec.stored:  # from the decoded-image cache: not in the CPU cache
+            warp_cold(view, full[:2], out, spec)
+            return
+        warp_into(view, full[:2], out, spec)
 
     def run(self, epoch: int, indices: np.ndarray) -> BatchImages:
         indices = np.asarray(indices, dtype=np.int64)
         params = self.params(epoch, indices)
         th, tw, c = self.hwc
-        stage = np.zeros((len(indices), th, tw, c), dtype=np.uint8)
+        stage = np.empty((len(indices), th, tw, c), dtype=np.uint8)
         kept = np.ones(len(indices), dtype=bool)
         matrices = transform_matrices(params, th, tw) if self.augment else None
-        for i, j in enumerate(indices):
-            dec = self.load(int(j))
+        moves = _moves(matrices, len(indices))
+        for i, j in enumerate(indices.tolist()):
+            dec = self.load(j)
             if dec is None:
                 kept[i] = False
+                stage[i] = 0
                 continue
             if dec.array.dtype == np.uint16 and stage.dtype == np.uint8:
                 stage = stage.astype(np.uint16)
-            m = None if matrices is None or _is_identity(matrices[i]) else matrices[i]
+            m = matrices[i] if matrices is not None and moves[i] else None
             self.render(dec, m, stage[i])
         value_range = (0.0, 65535.0) if stage.dtype == np.uint16 else (0.0, 255.0)
         _colour(stage, params, value_range)
@@ -346,8 +415,32 @@ class FilePipeline(Pipeline):
         return BatchImages(self.finish(stage, kept), kept, params, stage)
 
 
-def _is_identity(m: np.ndarray) -> bool:
-    return bool(np.allclose(m, np.eye(3), atol=1e-12))
+_COLD_MIN_PIXELS = 64 * 64
+_TABLE_MAX_SAMPLES = 1 << 17  # at most ~20 MiB of parameters per epoch table
+
+
+def _rescale_only(config: AugmentConfig, dtype: np.dtype) -> np.ndarray | None:
+    """``rescale`` as a ``dtype`` scalar when it is the only standardisation step."""
+    if (
+        not config.rescale
+        or dtype.kind != "f"
+        or config.preprocessing_function is not None
+        or config.samplewise_center
+        or config.samplewise_std_normalization
+        or config.needs_fit
+    ):
+        return None
+    return np.asarray(config.rescale, dtype=dtype)
+
+
+def _moves(matrices: np.ndarray | None, n: int) -> list[bool]:
+    """Per image: does its matrix differ from the identity (``np.allclose`` with
+    ``atol=1e-12``, vectorised over the batch)?"""
+    if matrices is None:
+        return [False] * n
+    eye = np.eye(3)
+    off = np.any(np.abs(matrices - eye) > 1e-12 + 1e-5 * eye, axis=(1, 2))
+    return [bool(v) for v in np.atleast_1d(off)]
 
 
 def _colour(stage: np.ndarray, params: BatchParams, value_range: tuple[float, float]) -> None:
