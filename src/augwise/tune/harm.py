@@ -1,0 +1,59 @@
+"""Measured harm as the doctor's :class:`~augwise.doctor.harm.HarmReport`.
+
+:func:`measure_harm` runs :func:`~augwise.tune.measure.measure_transforms` (accuracy
+with and without each transform, affinity, diversity; see there) and summarises each
+with its mean and 95 % t interval over the seeds (paired differences for the delta).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from augwise.core.config import AugmentConfig
+from augwise.doctor.harm import Estimate, HarmReport, TransformHarm
+from augwise.tune.data import TuneData
+from augwise.tune.measure import FULL_CONFIG, measure_transforms
+from augwise.tune.progress import Reporter, silent
+from augwise.tune.proxy import PROXY_NAME, ModelFactory, ProxyBudget
+from augwise.tune.stats import CI, mean_ci, paired_ci
+
+
+def measure_harm(
+    data: TuneData,
+    config: AugmentConfig,
+    *,
+    seeds: int = 3,
+    budget: ProxyBudget | None = None,
+    factory: ModelFactory | None = None,
+    seed: int = 0,
+    progress: Reporter = silent,
+) -> HarmReport:
+    """What each transform of ``config`` (and all of it) costs, over ``seeds`` seeds."""
+    budget = budget or ProxyBudget()
+    samples = measure_transforms(data, config, seeds=seeds, budget=budget, factory=factory,
+                                 seed=seed, progress=progress)
+    items = tuple(
+        TransformHarm(
+            transform=s.transform.name,
+            value=s.transform.value,
+            accuracy_with=_estimate(mean_ci(s.acc_with)),
+            accuracy_without=_estimate(mean_ci(s.acc_without)),
+            delta=_estimate(paired_ci(s.acc_with, s.acc_without)),
+            affinity=_estimate(mean_ci(s.affinity)),
+            diversity=_estimate(mean_ci(s.diversity)),
+        )
+        for s in samples
+    )
+    proxy = PROXY_NAME if factory is None else getattr(factory, "__qualname__", repr(factory))
+    proxy += f"; {budget.describe(len(data.train))}; {data.describe()}"
+    return HarmReport(items=items, proxy=proxy, seeds=seeds)
+
+
+def _estimate(ci: CI) -> Estimate:
+    return Estimate(**dataclasses.asdict(ci))
+
+
+def ranked_harm(report: HarmReport) -> list[TransformHarm]:
+    """Single transforms, most harmful (lowest mean delta) first."""
+    singles = [i for i in report.items if i.transform != FULL_CONFIG]
+    return sorted(singles, key=lambda i: i.delta.mean)

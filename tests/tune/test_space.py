@@ -1,0 +1,56 @@
+"""The search space: every draw is a valid config on the grid the compute claim counts."""
+
+from __future__ import annotations
+
+import math
+
+import optuna
+
+from augwise.core.config import AugmentConfig
+from augwise.tune import space
+
+
+def test_grid_size_counts_every_level() -> None:
+    classic = 1
+    for d in space.CLASSIC_DIMS:
+        classic *= d.levels
+    randaugment = math.prod(d.levels for d in space.RANDAUGMENT_DIMS)
+    assert space.grid_size() == classic * (2 + randaugment)
+    rotation = next(d for d in space.CLASSIC_DIMS if d.name == "rotation_range")
+    assert rotation.levels == int((rotation.high - rotation.low) / rotation.step) + 1
+
+
+def test_sampled_configs_lie_on_the_grid_and_are_valid() -> None:
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    seen_policies = set()
+    for _ in range(60):
+        trial = study.ask()
+        cfg = space.suggest(trial)
+        assert isinstance(cfg, AugmentConfig)
+        assert space.config_from_params(trial.params) == cfg
+        for d in space.all_dims():
+            if d.name not in trial.params:
+                continue
+            value = trial.params[d.name]
+            if d.choices:
+                assert value in d.choices
+            else:
+                steps = (value - d.low) / d.step
+                assert abs(steps - round(steps)) < 1e-9 and d.low <= value <= d.high
+        seen_policies.add(cfg.policy)
+        if cfg.policy != "randaugment":
+            assert "policy_magnitude" not in trial.params
+        study.tell(trial, 0.0)
+    assert seen_policies == {None, "trivialaugment", "randaugment"}
+
+
+def test_config_from_params_maps_the_derived_arguments() -> None:
+    cfg = space.config_from_params(
+        {"zoom_range": 0.15000000000000002, "brightness": 0.2, "policy": "randaugment",
+         "policy_num_ops": 3, "policy_magnitude": 12, "fill_mode": "reflect"}
+    )
+    assert cfg.zoom_range == (0.85, 1.15)
+    assert cfg.brightness_range == (0.8, 1.2)
+    assert (cfg.policy, cfg.policy_num_ops, cfg.policy_magnitude) == ("randaugment", 3, 12)
+    assert space.config_from_params({}) == AugmentConfig()
+    assert len(space.describe_space()) == len(space.CLASSIC_DIMS) + 1
