@@ -172,3 +172,22 @@ def test_replayed_params_reproduce_the_batch() -> None:
     order = it.order(0)[:6]
     for row, (j, p) in enumerate(zip(order, it.batch_params(0), strict=True)):
         np.testing.assert_array_equal(gen.apply_transform(x[j], p), batch[row])
+
+
+@pytest.mark.parametrize("shape", [(9, 28, 28, 1), (9, 70, 90, 3)])
+def test_a_sample_does_not_depend_on_its_batch(shape: tuple[int, ...]) -> None:
+    """Small images are warped a mosaic at a time: a sample's output is the same whatever
+    the batch size and its position in the batch, and replays exactly, also from a float
+    array of whole numbers (warped as uint8)."""
+    x = np.random.default_rng(2).integers(0, 256, size=shape, dtype=np.uint8)
+    gen = ImageDataGenerator(rotation_range=30, width_shift_range=0.2, zoom_range=0.3,
+                             shear_range=10, horizontal_flip=True)
+    a = gen.flow(x, batch_size=9, shuffle=False, seed=5)[0]
+    it4 = gen.flow(x, batch_size=4, shuffle=False, seed=5)
+    b = np.concatenate([it4[i] for i in range(len(it4))])
+    np.testing.assert_array_equal(a, b)
+    xf = x.astype(np.float32)
+    it = gen.flow(xf, batch_size=9, shuffle=False, seed=5)
+    np.testing.assert_array_equal(it[0], a)
+    for j, p in enumerate(it.batch_params(0)):
+        np.testing.assert_array_equal(gen.apply_transform(xf[j], p), a[j])

@@ -116,3 +116,25 @@ def test_parameters_follow_the_configured_ranges(photo_tree: Path) -> None:
                            (p.zx, 0.8, 1.2), (p.zy, 0.8, 1.2)):
         assert stats.kstest(values, stats.uniform(lo, hi - lo).cdf).pvalue > 1e-3
     assert abs(float(p.flip_horizontal.mean()) - 0.5) < 0.04
+
+
+@pytest.mark.parametrize("shape", [(6, 80, 96, 3), (6, 28, 28, 1)])
+def test_whole_number_float_arrays_give_what_their_uint8_gives(shape: tuple[int, ...]) -> None:
+    """Float arrays of uint8 images (``x.astype("float32")``) take the uint8 warp path:
+    the batch equals the one of the uint8 array itself."""
+    x8 = np.random.default_rng(3).integers(0, 256, size=shape, dtype=np.uint8)
+    gen = ImageDataGenerator(rescale=1 / 255, **AUG)
+    a = gen.flow(x8, batch_size=6, shuffle=False, seed=4)[0]
+    b = gen.flow(x8.astype(np.float32), batch_size=6, shuffle=False, seed=4)[0]
+    assert b.dtype == np.float32
+    np.testing.assert_array_equal(a, b)
+
+
+def test_fractional_float_arrays_stay_float() -> None:
+    """Data that is not whole numbers is warped in float (no rounding to grey levels)."""
+    x = np.random.default_rng(5).random((4, 80, 96, 3)).astype(np.float32) * 255
+    gen = ImageDataGenerator(**AUG)
+    it = gen.flow(x, batch_size=4, shuffle=False, seed=1)
+    assert it.pipeline.work_dtype == np.float32
+    out = it[0]
+    assert not np.array_equal(out, np.rint(out))

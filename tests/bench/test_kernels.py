@@ -12,11 +12,13 @@ import pytest
 from augwise.core.kernels import (
     WarpSpec,
     area_shrink,
+    remap_batch,
     shrink_factor,
     shrink_matrix,
     warp,
     warp_batch,
     warp_cold,
+    warp_framed,
     warp_into,
 )
 from augwise.core.sampling import RandomStreams
@@ -32,6 +34,32 @@ def random_matrix(rng: np.random.Generator, h: int, w: int, reach: float) -> np.
     m = np.array([[np.cos(th) * s[0], -np.sin(th), 0.0], [np.sin(th), np.cos(th) * s[1], 0.0]])
     m[:, 2] = rng.uniform(-reach, reach, size=2) + np.array([w / 3, h / 3])
     return m
+
+
+@pytest.mark.parametrize("border", list(BORDERS))
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.uint16])
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_warp_framed_equals_warp(border: str, dtype: type, channels: int) -> None:
+    """Exact for uint8.  For other dtypes OpenCV rounds the sample coordinates in
+    floating point, so moving the origin by whole pixels can flip an exact rounding tie:
+    a rare pixel reads its other neighbour, everything else is equal up to float error."""
+    rng = np.random.default_rng(10 + channels)
+    src = (rng.random((70, 90, channels)) * 250).astype(dtype)
+    for interp in (cv2.INTER_LINEAR, cv2.INTER_NEAREST, cv2.INTER_CUBIC):
+        spec = WarpSpec(interp, BORDERS[border], 7.0)
+        for k in range(8):
+            m = random_matrix(rng, 70, 90, reach=120)
+            if k == 7:  # the sampled box misses the image: the fallback
+                m[0, 2] = 500.0
+            ref = warp(src, m, (40, 50), spec)
+            out = np.empty_like(ref)
+            warp_framed(src, m, out, spec)
+            if dtype == np.uint8:
+                np.testing.assert_array_equal(out, ref)
+            else:
+                tol = 1.0 if dtype == np.uint16 else 1e-3
+                off = np.abs(out.astype(float) - ref.astype(float)) > tol
+                assert off.mean() < 0.005, (interp, k, off.mean())
 
 
 @pytest.mark.parametrize("border", list(BORDERS))
@@ -134,3 +162,41 @@ def test_epoch_table_gives_the_same_batches(monkeypatch: pytest.MonkeyPatch) -> 
     plain = batches()
     for a, b in zip(table, plain, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.uint16])
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("interp", [cv2.INTER_LINEAR, cv2.INTER_NEAREST])
+def test_remap_batch_matches_per_image_warps(dtype: type, channels: int, interp: int) -> None:
+    """One remap over a mosaic of small images equals per-image warps with replicated
+    edges, up to coordinate rounding: nearly all pixels equal, none far off on a smooth
+    image, every image kept to its own tile (no bleeding between neighbours)."""
+    rng = np.random.default_rng(channels)
+    n, h, w = 40, 28, 24
+    yy, xx = np.mgrid[0:h, 0:w]
+    smooth = (np.sin(xx / 4.0) + np.cos(yy / 5.0) + 2) * 60
+    src = np.stack([smooth * (0.4 + 0.6 * i / n) for i in range(n)])
+    src = np.repeat(src[..., None], channels, axis=3).astype(dtype)
+    m = np.stack([random_matrix(rng, h, w, reach=30) for _ in range(n)])
+    m[0] = [[1, 0, 0], [0, 1, 0]]  # identity: an exact copy
+    m[1, :, 2] = [500, -500]  # far outside: every pixel is the replicated corner
+    spec = WarpSpec(interp, cv2.BORDER_REPLICATE, 0.0)
+    out = np.empty_like(src)
+    assert remap_batch(src, m, out, spec)
+    ref = np.stack([warp(src[i], m[i], (h, w), spec) for i in range(n)])
+    np.testing.assert_array_equal(out[0], src[0])
+    np.testing.assert_array_equal(out[1], np.broadcast_to(src[1, 0, w - 1], out[1].shape))
+    diff = np.abs(out.astype(float) - ref.astype(float))
+    # nearest may pick the neighbouring pixel at a rounding tie: one step of the image
+    step = 0.1 if interp == cv2.INTER_NEAREST else 0.05
+    assert diff.max() <= step * float(src.max()) and (diff > 1).mean() < 0.02
+
+
+def test_remap_batch_declines_other_fill_modes() -> None:
+    src = np.zeros((3, 8, 8, 1), np.uint8)
+    m = np.tile(np.array([[1.0, 0, 0], [0, 1, 0]]), (3, 1, 1))
+    out = np.full_like(src, 9)
+    for spec in (WarpSpec(cv2.INTER_LINEAR, cv2.BORDER_CONSTANT, 0.0),
+                 WarpSpec(cv2.INTER_CUBIC, cv2.BORDER_REPLICATE, 0.0)):
+        assert not remap_batch(src, m, out, spec)
+        assert (out == 9).all()

@@ -27,17 +27,21 @@ from augwise.core.geometry import (
 )
 from augwise.core.kernels import (
     NAME_TO_CV,
+    SMALL_IMAGE_PIXELS,
     WarpSpec,
     apply_colour,
     area_shrink,
     fused_interpolation,
+    remap_batch,
     shrink_factor,
     shrink_matrix,
     value_range_of,
     warp_batch,
     warp_cold,
+    warp_framed,
     warp_into,
     warpable,
+    whole_numbers,
 )
 from augwise.core.params import BatchParams
 from augwise.core.policies import GEOMETRIC, apply_colour_ops
@@ -160,7 +164,7 @@ class Pipeline:
         h, w, _ = self.hwc
         if not self.augment:
             return self.params(epoch, indices), None
-        if h * w >= _COLD_MIN_PIXELS or n > _TABLE_MAX_SAMPLES:
+        if h * w >= SMALL_IMAGE_PIXELS or n > _TABLE_MAX_SAMPLES:
             params = self.params(epoch, indices)
             return params, transform_matrices(params, h, w)
         key = (self.streams.seed, epoch)
@@ -232,8 +236,14 @@ class ArrayPipeline(Pipeline):
         else:
             _, h, w, c = x.shape
         self.hwc = (h, w, c)
-        self.work_dtype = warpable(x[:0]).dtype
         self.value_range = value_range_of(x)
+        # float arrays of whole numbers in [0, 255] (uint8 images cast to float) are warped
+        # as uint8, as the directory path is: see whole_numbers
+        self.work_dtype = (
+            np.dtype(np.uint8)
+            if x.dtype.kind == "f" and self.value_range == (0.0, 255.0) and whole_numbers(x)
+            else warpable(x[:0]).dtype
+        )
         self._in_place = (
             self.work_dtype == self.out_dtype
             and self.out_dtype.kind == "f"
@@ -253,7 +263,7 @@ class ArrayPipeline(Pipeline):
         h, w, c = self.hwc
         stage = np.empty((len(indices), h, w, c), dtype=self.work_dtype)
         moves = _moves(matrices, len(indices))
-        if matrices is None or h * w < _COLD_MIN_PIXELS:
+        if matrices is None or h * w < SMALL_IMAGE_PIXELS:
             # small images: gather the batch once, then one tight loop of warps
             batch = self.x[indices]
             if self.config.data_format == "channels_first":
@@ -263,13 +273,16 @@ class ArrayPipeline(Pipeline):
                 stage[...] = batch
             else:
                 m23 = np.ascontiguousarray(matrices[:, :2])
-                warp_batch(batch, m23, moves, stage, self.spec)
+                if not remap_batch(batch, m23, stage, self.spec):
+                    warp_batch(batch, m23, moves, stage, self.spec)
         else:
+            # uint8 warps gain most from never sampling outside the source (see
+            # warp_framed); float rows of a large array are not in the CPU cache (warp_cold)
+            warp = warp_framed if self.work_dtype == np.uint8 else warp_cold
             for i, j in enumerate(indices.tolist()):
                 src = self._image(j)
                 if moves[i]:
-                    # rows of a large array are not in the CPU cache: see warp_cold
-                    warp_cold(src, matrices[i, :2], stage[i], self.spec)
+                    warp(src, matrices[i, :2], stage[i], self.spec)
                 else:
                     stage[i] = src
         _colour(stage, params, self.value_range)
@@ -415,7 +428,6 @@ class FilePipeline(Pipeline):
         return BatchImages(self.finish(stage, kept), kept, params, stage)
 
 
-_COLD_MIN_PIXELS = 64 * 64
 _TABLE_MAX_SAMPLES = 1 << 17  # at most ~20 MiB of parameters per epoch table
 
 
