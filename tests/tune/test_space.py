@@ -52,5 +52,11 @@ def test_config_from_params_maps_the_derived_arguments() -> None:
     assert cfg.zoom_range == (0.85, 1.15)
     assert cfg.brightness_range == (0.8, 1.2)
     assert (cfg.policy, cfg.policy_num_ops, cfg.policy_magnitude) == ("randaugment", 3, 12)
+    assert cfg.fill_mode == "reflect"
     assert space.config_from_params({}) == AugmentConfig()
+    # nothing moves pixels, so nothing is filled: the fill mode is not part of the result
+    still = space.config_from_params({"brightness": 0.1, "horizontal_flip": True,
+                                      "channel_shift_range": 30, "fill_mode": "wrap"})
+    assert still.fill_mode == "nearest" and still.channel_shift_range == 30
+    assert space.config_from_params({"rotation_range": 10, "fill_mode": "wrap"}).fill_mode == "wrap"
     assert len(space.describe_space()) == len(space.CLASSIC_DIMS) + 1

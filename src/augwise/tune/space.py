@@ -110,8 +110,11 @@ def config_from_params(params: dict[str, Any]) -> AugmentConfig:
                                                            round(1 + bright, 4))
     kwargs["horizontal_flip"] = bool(params.get("horizontal_flip", False))
     kwargs["vertical_flip"] = bool(params.get("vertical_flip", False))
-    kwargs["fill_mode"] = str(params.get("fill_mode", "nearest"))
     policy = params.get("policy", "none")
+    moves = any(kwargs[n] for n in ("rotation_range", "shear_range", "width_shift_range",
+                                    "height_shift_range")) or zoom or policy != "none"
+    # without a transform that moves pixels no pixel is filled: keep the default
+    kwargs["fill_mode"] = str(params.get("fill_mode", "nearest")) if moves else "nearest"
     if policy not in POLICY.choices:
         raise ValueError(f"policy must be one of {POLICY.choices}, got {policy!r}")
     if policy != "none":
