@@ -9,16 +9,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-REFERENCE_CONFIG: dict[str, Any] = {
-    "rescale": 1 / 255,
-    "rotation_range": 20,
-    "width_shift_range": 0.2,
-    "height_shift_range": 0.2,
-    "shear_range": 0.2,
-    "zoom_range": 0.2,
-    "horizontal_flip": True,
-    "fill_mode": "nearest",
-}
+from augwise.core.presets import CLASSIC_BALANCED
+
+# the reference job: the classic "balanced" config, rescaled to [0, 1]
+REFERENCE_CONFIG: dict[str, Any] = {"rescale": 1 / 255, **CLASSIC_BALANCED}
 BATCH_SIZE = 32
 TARGET = (224, 224)
 

@@ -154,19 +154,20 @@ def to_uint8(img: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 
-def _fit(img: np.ndarray, side: int) -> np.ndarray:
+def fit_side(img: np.ndarray, side: int) -> np.ndarray:
+    """``img`` shrunk (area) so that its longer side is at most ``side``."""
     h, w = img.shape[:2]
     if max(h, w) <= side:
         return img
     s = side / max(h, w)
     out = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))),
                      interpolation=cv2.INTER_AREA)
-    return out.reshape(out.shape[0], out.shape[1], img.shape[2])
+    return out.reshape(out.shape[0], out.shape[1], -1) if img.ndim == 3 else out
 
 
 def measure_pixels(chunk: Chunk, i: int, img8: np.ndarray, task: Task) -> None:
     """Fill row ``i`` of ``chunk`` from an 8-bit ``(H, W, C)`` image."""
-    work = np.ascontiguousarray(_fit(img8, WORK_SIDE))
+    work = np.ascontiguousarray(fit_side(img8, WORK_SIDE))
     c = work.shape[2]
     colour = work if c == 3 else np.ascontiguousarray(work[:, :, :3])
     grey = np.ascontiguousarray(work[:, :, 0]) if c < 3 else cv2.cvtColor(
@@ -203,7 +204,7 @@ def measure_pixels(chunk: Chunk, i: int, img8: np.ndarray, task: Task) -> None:
         label = int(task.labels[i])
         chunk.class_sums.setdefault(label, ClassSum.empty()).add(thumb, row % 2 == 0)
     if row in task.keep:
-        chunk.kept[row] = _fit(work, KEEP_SIDE).copy()
+        chunk.kept[row] = fit_side(work, KEEP_SIDE).copy()
 
 
 def _header(chunk: Chunk, i: int, data: bytes, path: str, max_pixels: int | None) -> str | None:

@@ -19,7 +19,7 @@ from augwise.core.geometry import single_matrix, transform_matrices
 from augwise.core.kernels import value_range_of
 from augwise.core.params import BatchParams, TransformParams
 from augwise.core.sampling import RandomStreams
-from augwise.doctor.measure import to_uint8
+from augwise.doctor.measure import fit_side, to_uint8
 from augwise.doctor.previews import describe
 from augwise.loader.pipeline import ArrayPipeline, FilePipeline, Pipeline
 
@@ -59,17 +59,6 @@ def png_uri(img: np.ndarray) -> str:
     if not ok:  # pragma: no cover - OpenCV always encodes uint8 images
         raise ValueError("could not encode a preview image")
     return "data:image/png;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
-
-
-def fit_side(img: np.ndarray, side: int) -> np.ndarray:
-    """``img`` shrunk (area) so that its longer side is at most ``side``."""
-    h, w = img.shape[:2]
-    if max(h, w) <= side:
-        return img
-    s = side / max(h, w)
-    out = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))),
-                     interpolation=cv2.INTER_AREA)
-    return out.reshape(out.shape[0], out.shape[1], -1) if img.ndim == 3 else out
 
 
 class Replayer:

@@ -18,8 +18,8 @@ from augwise.doctor.context import Context
 from augwise.doctor.fill import matrix_fill
 from augwise.doctor.findings import Finding
 from augwise.doctor.harm import harm_rows, scatter_png
-from augwise.doctor.measure import to_uint8
-from augwise.doctor.replay import Replayer, fit_side, png_uri, replay_rows, worst_fill
+from augwise.doctor.measure import fit_side, to_uint8
+from augwise.doctor.replay import Replayer, png_uri, replay_rows, worst_fill
 from augwise.io.decode import DecodeSpec, ImageDecodeError, load_image
 
 if TYPE_CHECKING:
