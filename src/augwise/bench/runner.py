@@ -25,17 +25,11 @@ from augwise.bench.data import (
 from augwise.bench.report import add_ratios, evaluate_targets, write_outputs
 from augwise.bench.timing import run_isolated
 from augwise.bench.workloads import BATCH_SIZE, REFERENCE_CONFIG, WORKLOADS, RunSpec
+from augwise.core.machine import usable_cores
 
 Progress = Callable[[str, int, int], None]
 KERAS_PASS_IMAGES = {"dir224": 640, "arr224": 640}  # Keras is slow: shorter timed passes
 MEMORY_ONLY = ("rss100k", "fit_dir")
-
-
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def plan(workloads: Sequence[str], quick: bool, workers: int, repeats: int) -> list[RunSpec]:

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from augwise.core.kernels import value_range_of
+from augwise.core.machine import usable_cores
 from augwise.doctor.inputs import DataSet
 from augwise.doctor.measure import NUMBERS, TEXTS, THUMB, Chunk, ClassSum, Task, run_task
 from augwise.io.decode import CHANNELS, DEFAULT_MAX_PIXELS
@@ -32,13 +33,6 @@ from augwise.io.decode import CHANNELS, DEFAULT_MAX_PIXELS
 CHUNK_ROWS = 128
 PROCESS_MIN_ROWS = 1500  # below this a process pool costs more than it saves
 KEEP_ROWS = 96  # colour thumbnails kept for the fill-artefact measurement
-
-
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 @dataclass

@@ -12,7 +12,6 @@ with ``seed + total_batches_seen``, the ``_flow_index`` generator, ...).
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import warnings
 from collections import OrderedDict
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from augwise.core.config import AugmentConfig
+from augwise.core.machine import usable_cores
 from augwise.core.params import TransformParams
 from augwise.core.sampling import RandomStreams, resolve_seed
 from augwise.io.sources import WHITE_LIST_FORMATS
@@ -35,11 +35,7 @@ Targets = ArrayTargets | FileTargets
 
 def default_workers() -> int:
     """Worker threads when not given: the usable cores, at most 8."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(8, cores))
+    return max(1, min(8, usable_cores()))
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:

@@ -15,7 +15,6 @@ or a Keras 3 model (input ``(N, H, W, C)``); Keras is used only if you pass one.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -25,14 +24,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from augwise.core.machine import usable_cores
+
 ModelFactory = Callable[[tuple[int, int, int], int], Any]
-
-
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
