@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -50,6 +49,7 @@ from augwise.core.standardize import standardize_batch
 from augwise.core.stats import FeaturewiseStats
 from augwise.io.cache import DecodedCache
 from augwise.io.decode import CHANNELS, Decoded, DecodeSpec, ImageDecodeError, load_image
+from augwise.loader.skiplog import SkipLog
 
 log = logging.getLogger("augwise")
 
@@ -76,36 +76,6 @@ class SaveSpec:
     directory: str
     prefix: str = ""
     format: str = "png"
-
-
-class SkipLog:
-    """Thread-safe record of files skipped with ``on_error='skip'``."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.files: dict[str, str] = {}
-
-    def __getstate__(self) -> dict[str, str]:
-        return dict(self.files)
-
-    def __setstate__(self, state: dict[str, str]) -> None:
-        self._lock = threading.Lock()
-        self.files = dict(state)
-
-    def add(self, path: str, reason: str) -> bool:
-        """Record ``path``; True the first time it is seen."""
-        with self._lock:
-            if path in self.files:
-                return False
-            self.files[path] = reason
-        log.warning("augwise: skipped unreadable image %s: %s", path, reason)
-        return True
-
-    def __contains__(self, path: str) -> bool:
-        return path in self.files
-
-    def __len__(self) -> int:
-        return len(self.files)
 
 
 class Pipeline:
