@@ -45,14 +45,16 @@ def test_preprocessing_function_serialises_as_an_import_path(tmp_path: Path) -> 
     cfg = AugmentConfig(preprocessing_function=np.sqrt, rotation_range=5)
     data = cfg.to_dict()
     assert data["preprocessing_function"] == "numpy:sqrt"
-    assert AugmentConfig.from_dict(data).preprocessing_function is np.sqrt
+    assert AugmentConfig.from_dict(data, allow_code=True).preprocessing_function is np.sqrt
+    with pytest.raises(ValueError, match="allow_code=True"):
+        AugmentConfig.from_dict(data)  # a serialised config is data: no code by default
     local = AugmentConfig(preprocessing_function=lambda x: x)
     with pytest.raises(ValueError, match="cannot be serialised"):
         local.to_dict()
     assert local.to_dict(drop_unserialisable=True)["preprocessing_function"] is None
     assert callable_path(lambda x: x) is None
     with pytest.raises(ValueError, match="cannot be imported"):
-        AugmentConfig.from_dict({"preprocessing_function": "no_such_module:f"})
+        AugmentConfig.from_dict({"preprocessing_function": "no_such_module:f"}, allow_code=True)
 
 
 def test_files_use_safe_loaders_and_name_problems(tmp_path: Path) -> None:

@@ -41,7 +41,8 @@ def _dirty_files(root: Path) -> Path:
     save(a / "bad_exif.jpg", scene(*SCENE_HW, 903),
          exif=b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x05\x01\x12\x00\x03\x00\x00\x00\x01")
     (a / "._img_000.jpg").write_bytes(b"\x00\x05\x16\x07AppleDouble metadata")
-    save(a / "extra.gif", scene(*SCENE_HW, 904))
+    save(a / "extra.gif", scene(*SCENE_HW, 904))  # read by default mode
+    save(a / "extra.pic", scene(*SCENE_HW, 906), format="PNG")  # an image under an unread name
     (a / "notes.txt").write_text("labelled by hand")
     (train / "empty_class").mkdir()
     save(train / ".ipynb_checkpoints" / "img-checkpoint.png", scene(*SCENE_HW, 905))

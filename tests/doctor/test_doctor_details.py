@@ -45,7 +45,7 @@ def test_unreadable_files_are_named_with_their_reason(bases: Planted) -> None:
     d = bases.dirty_files
     expected = {"files.zero_byte": "a/empty.png", "files.corrupt": "a/broken.jpg",
                 "files.not_image": "a/page.jpg", "files.wrong_extension": "a/really_png.jpg",
-                "files.ignored_images": "train/a/extra.gif",
+                "files.ignored_images": "train/a/extra.pic",
                 "files.non_image": "train/a/notes.txt",
                 "files.hidden_files": "train/a/._img_000.jpg",
                 "files.decode_warnings": "a/bad_exif.jpg",

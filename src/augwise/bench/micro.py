@@ -136,7 +136,7 @@ def array_profile(arrays: Path | None) -> dict[str, float]:
     res: dict[str, float] = {}
     photos = arrays / "photos224.npy" if arrays else None
     if photos is not None and photos.is_file():
-        x = np.load(photos).astype(np.float32)
+        x = np.load(photos, allow_pickle=False).astype(np.float32)
         it = ImageDataGenerator(**REFERENCE_CONFIG).flow(x, batch_size=BATCH_SIZE, seed=0,
                                                           workers=0)
         res["arr224_total"] = per_image(lambda b: it[b], len(it), rounds=3) / BATCH_SIZE

@@ -69,11 +69,11 @@ def load_arrays(spec: RunSpec) -> tuple[np.ndarray, np.ndarray]:
     """The workload's arrays: 224x224x3 float32 photos or 28x28x1 uint8 Fashion-MNIST."""
     folder = Path(spec.arrays_dir)
     if spec.workload == "arr224":
-        x = np.load(folder / "photos224.npy").astype(np.float32)
-        y = np.load(folder / "photos224_labels.npy")
+        x = np.load(folder / "photos224.npy", allow_pickle=False).astype(np.float32)
+        y = np.load(folder / "photos224_labels.npy", allow_pickle=False)
     else:
-        x = np.load(folder / "fmnist28.npy")
-        y = np.load(folder / "fmnist28_labels.npy")
+        x = np.load(folder / "fmnist28.npy", allow_pickle=False)
+        y = np.load(folder / "fmnist28_labels.npy", allow_pickle=False)
     n = WORKLOADS[spec.workload].images(spec.quick)
     reps = -(-n // len(x))
     if reps > 1:

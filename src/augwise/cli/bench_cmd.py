@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from augwise.bench.workloads import WORKLOADS
+from augwise.cli.paths import check_writable
 
 ONLY_HELP = f"Run only these workloads ({', '.join(WORKLOADS)}); repeatable."
 
@@ -43,6 +44,7 @@ def bench(
     from augwise.bench.report import COLUMNS, rows, target_rows
     from augwise.bench.runner import run_bench
 
+    check_writable(out)
     console = Console()
     command = "augwise " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
@@ -56,9 +58,8 @@ def bench(
             doc = run_bench(quick=quick, workers=workers or None, data=data, out=out,
                             repeats=repeats or None, only=only or None, photos=photos,
                             progress=progress, command=command)
-        except (BenchDataError, ValueError) as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
+        except BenchDataError as exc:  # an input problem: augwise.cli.main exits 2
+            raise ValueError(str(exc)) from exc
     table = Table(title="augwise bench", show_lines=False)
     for col in COLUMNS:
         table.add_column(col, overflow="fold")

@@ -2,12 +2,12 @@
 
 Every field marked ``cli`` becomes an option (``--rotation-range 20``,
 ``--horizontal-flip``, ``--zoom-range 0.8,1.2``), with the field's help text.  A
-``--config FILE`` (JSON/YAML) is read first; options given on the command line win.
+``--config FILE`` (JSON/YAML) is read first, as data (no code unless ``--allow-code``);
+options given on the command line win.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 
 import typer
 
-from augwise.core.config import AugmentConfig, config_fields
+from augwise.core.config import AugmentConfig, config_fields, read_config_file, screen_config
 
 _UNSET = "__unset__"
 
@@ -34,7 +34,16 @@ def config_parameters() -> list[inspect.Parameter]:
                 None, "--config", help="ImageDataGenerator arguments as a JSON or YAML file."
             ),
             annotation=Path | None,
-        )
+        ),
+        inspect.Parameter(
+            "allow_code",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(
+                False, "--allow-code", help="Let --config import and run a "
+                "preprocessing_function: only for files you trust."
+            ),
+            annotation=bool,
+        ),
     ]
     for f in config_fields():
         if not f.metadata.get("cli", True):
@@ -75,12 +84,20 @@ def _scalar(name: str, text: str) -> Any:
         return t
 
 
-def build_config(values: dict[str, Any]) -> AugmentConfig:
-    """An :class:`AugmentConfig` from the parsed CLI values (file first, then options)."""
+def _file_arguments(values: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """Pop ``--config``/``--allow-code``: the file's name and its screened arguments."""
     path = values.pop("config", None)
-    base = AugmentConfig.load(path) if path else AugmentConfig()
-    changes: dict[str, Any] = {}
-    fields = {f.name: f for f in config_fields()}
+    allow_code = bool(values.pop("allow_code", False))
+    if path is None:
+        return None, {}
+    data = read_config_file(path)  # errors name the file: the CLI prints them as they are
+    return str(path), screen_config(data, allow_code=allow_code, source=str(path))
+
+
+def _option_arguments(values: dict[str, Any]) -> dict[str, Any]:
+    """The config options given on the command line, parsed."""
+    fields = {f.name for f in config_fields()}
+    out: dict[str, Any] = {}
     for key, value in values.items():
         if key not in fields or value is None:
             continue
@@ -88,19 +105,33 @@ def build_config(values: dict[str, Any]) -> AugmentConfig:
             parsed = _parse_value(key, value)
             if key in ("brightness_range", "zoom_range") and isinstance(parsed, list):
                 parsed = tuple(parsed)
-            changes[key] = parsed
+            out[key] = parsed
         else:
-            changes[key] = value
+            out[key] = value
+    return out
+
+
+def config_arguments(values: dict[str, Any]) -> dict[str, Any]:
+    """The ``--config`` file's arguments, then the options', values not yet validated."""
+    _, arguments = _file_arguments(values)
+    return {**arguments, **_option_arguments(values)}
+
+
+def build_config(values: dict[str, Any]) -> AugmentConfig:
+    """An :class:`AugmentConfig` from the parsed CLI values (file first, then options)."""
+    source, arguments = _file_arguments(values)
+    base = AugmentConfig.from_dict(arguments, source=source)
     try:
-        return dataclasses.replace(base, **changes)
+        return base.replace(**_option_arguments(values))
     except (TypeError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from exc
 
 
-def with_config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+def with_config_options(fn: Callable[..., Any], *, raw: bool = False) -> Callable[..., Any]:
     """Add the config options to a typer command function's signature.
 
-    The wrapped function receives ``augment_config=<AugmentConfig>`` instead.
+    The wrapped function receives ``augment_config=<AugmentConfig>`` instead, or with
+    ``raw=True`` the arguments as given (a dict; the doctor lints values it refuses).
     """
     sig = inspect.signature(fn, eval_str=True)
     own = [p for p in sig.parameters.values() if p.name != "augment_config"]
@@ -109,7 +140,8 @@ def with_config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     def wrapper(**kwargs: Any) -> Any:
         cfg_values = {k: kwargs.pop(k) for k in list(kwargs) if k in names}
-        kwargs["augment_config"] = build_config(cfg_values)
+        build = config_arguments if raw else build_config
+        kwargs["augment_config"] = build(cfg_values)
         return fn(**kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from augwise.cli.config_options import with_config_options
-from augwise.core.config import AugmentConfig
+from augwise.cli.paths import check_writable
 from augwise.doctor.api import FAIL_ON, diagnose
 from augwise.doctor.demo import CLASSIC_OVERAUGMENTED, DEMO_FLOW, prepare_demo
 from augwise.doctor.options import ENGINES
@@ -75,7 +75,7 @@ def doctor(
     versions: int = typer.Option(6, "--versions", min=1, max=16, help="Augmented versions per "
                                  "preview row."),
     *,
-    augment_config: AugmentConfig,
+    augment_config: dict[str, Any],
 ) -> None:
     """Audit the data, lint the augmentation config against it, and suggest fixes.
 
@@ -88,6 +88,7 @@ def doctor(
         raise typer.BadParameter(f"--fail-on must be one of {', '.join(FAIL_ON)}, got {fail_on!r}")
     if engine is not None and engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    check_writable(out)
     flow: dict[str, Any] = {
         "target_size": _target_size(target_size),
         "class_mode": None if class_mode.lower() == "none" else class_mode,
@@ -107,19 +108,15 @@ def doctor(
         for key, value in DEMO_FLOW.items():
             if flow.get(key) is None:
                 flow[key] = value
-        if augment_config == AugmentConfig():
+        if not augment_config:
             config = CLASSIC_OVERAUGMENTED
     elif data is None:
         raise typer.BadParameter("give the training DATA (or --demo)")
-    try:
-        result = diagnose(data, config=config, flow=flow, validation=validation, test=test,
-                          engine=engine, harm=harm, workers=workers,
-                          console=Console(stderr=True))
-        with console.status("writing the report", spinner="dots"):
-            paths = result.write(out, versions=versions)
-    except (ValueError, TypeError) as exc:
-        console.print(Text("error: ", style="red") + Text(str(exc)), soft_wrap=True)
-        raise typer.Exit(2) from exc
+    # input errors propagate: augwise.cli.main prints them as one line, exit status 2
+    result = diagnose(data, config=config, flow=flow, validation=validation, test=test,
+                      engine=engine, harm=harm, workers=workers, console=Console(stderr=True))
+    with console.status("writing the report", spinner="dots"):
+        paths = result.write(out, versions=versions)
     result.print_summary(console)
     for kind, path in paths.items():
         console.print(Text(f"{kind:>6}: {path}"))
@@ -130,4 +127,5 @@ def doctor(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("doctor")(with_config_options(doctor))
+    # raw arguments: the doctor turns values Keras accepts but augwise refuses into findings
+    app.command("doctor")(with_config_options(doctor, raw=True))

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from augwise.cli.config_options import with_config_options
+from augwise.cli.paths import check_writable
 from augwise.core.config import AugmentConfig
 from augwise.core.presets import CLASSIC_OVERAUGMENTED
 from augwise.doctor.previews import PreviewRow, augment_versions, render_grid
@@ -30,11 +31,11 @@ def preview(
     console = Console()
     if not demo:
         raise typer.BadParameter("preview currently needs --demo (data folders: augwise doctor)")
+    check_writable(out, file=True)
     data = load_fashion_mnist()
     cfg = augment_config
     if not cfg.augments:
-        cfg = AugmentConfig.from_dict({**cfg.to_dict(drop_unserialisable=True),
-                                       **CLASSIC_OVERAUGMENTED})
+        cfg = cfg.replace(**CLASSIC_OVERAUGMENTED)
     idx = np.concatenate([np.flatnonzero(data.y_test == c)[:1] for c in range(10)])[:images]
     imgs = data.x_test[idx]
     seed = cfg.seed if cfg.seed is not None else 0

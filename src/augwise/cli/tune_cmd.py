@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,7 @@ from rich.progress import (
 from rich.table import Table
 
 from augwise.cli.config_options import with_config_options
+from augwise.cli.paths import check_writable
 from augwise.core.config import AugmentConfig
 from augwise.tune.progress import Step
 
@@ -126,8 +129,9 @@ def tune(
             check_storage_url(storage)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
+    check_writable(out)
 
-    import optuna
+    import optuna  # a missing optional package: augwise.cli.main says how to install it
 
     from augwise.tune.baselines import CLASSIC_OVERAUGMENTED
     from augwise.tune.data import DEMO, LoadOptions, load_data
@@ -160,8 +164,23 @@ def tune(
         if measure_harm:
             _harm(dataset, user, budget, factory, seeds, seed, out, reporter, console)
             return
-        _tune(dataset, user, budget, settings, out, storage, final, final_settings, factory,
-              command, reporter, console)
+        with _storage_errors():
+            _tune(dataset, user, budget, settings, out, storage, final, final_settings,
+                  factory, command, reporter, console)
+
+
+@contextlib.contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A study database that cannot be reached or fails: an input error naming --storage
+    (augwise.cli.main prints it as one line, exit status 2)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        text = str(exc).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
+        raise ValueError(f"the study storage (--storage) failed: {first}") from exc
 
 
 def _harm(

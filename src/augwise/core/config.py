@@ -13,11 +13,13 @@ True
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
 import numbers
+import os
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +28,7 @@ import numpy as np
 import yaml
 
 from augwise.core.policies import BINS, MAX_OPS, POLICIES
+from augwise.core.validate import check_bool, check_choice, did_you_mean, short_repr
 
 ShiftRange = float | int | tuple[float, ...]
 FILL_MODES = ("nearest", "constant", "reflect", "wrap")
@@ -33,6 +36,9 @@ DATA_FORMATS = ("channels_last", "channels_first")
 SPLIT_MODES = ("first", "stratified")
 FEATUREWISE_METHODS = ("mean_std", "median_iqr")
 OUTPUT_DTYPES = (None, "uint8")
+# Bounds that keep every draw and every output value finite, far above any useful setting.
+MAX_RANGE = 1e6  # degrees (rotation, shear), shift pixels, zoom and brightness factors
+MAX_VALUE = 1e30  # pixel-value settings: rescale, cval, channel_shift_range, zca_epsilon
 
 
 def _doc(text: str, *, keras: bool = True, cli: bool = True) -> dict[str, Any]:
@@ -267,45 +273,56 @@ class AugmentConfig:
         return {k: v for k, v in full.items() if v != default[k]}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AugmentConfig:
-        """Build from a mapping; unknown keys raise ``ValueError`` naming them."""
-        if not isinstance(data, Mapping):
-            raise TypeError(f"config must be a mapping, got {type(data).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown ImageDataGenerator argument(s): {', '.join(unknown)}")
-        return cls(**dict(data))
+    def from_dict(
+        cls, data: Mapping[str, Any], *, allow_code: bool = False, source: str | None = None
+    ) -> AugmentConfig:
+        """Build from a mapping of arguments, e.g. a parsed config file.
+
+        Keys and code are screened by :func:`screen_config`: a ``preprocessing_function``
+        given as ``'module:function'`` is imported only with ``allow_code=True``.
+        ``source`` (a file name) prefixes every error.
+
+        >>> AugmentConfig.from_dict({"rotation_range": 10}).rotation_range
+        10.0
+        """
+        values = screen_config(data, allow_code=allow_code, source=source)
+        try:
+            return cls(**values)
+        except (TypeError, ValueError) as exc:
+            if source is None:
+                raise
+            kind = TypeError if isinstance(exc, TypeError) else ValueError
+            raise kind(f"config file {short_repr(source)}: {exc}") from exc
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> AugmentConfig:
-        return cls.from_dict(json.loads(text))
+    def from_json(cls, text: str, *, allow_code: bool = False) -> AugmentConfig:
+        """Build from JSON text, read like a config file (see :func:`read_config_file`)."""
+        return cls.from_dict(parse_config_text(text, "json"), allow_code=allow_code)
 
     def to_yaml(self, *, only_changes: bool = False) -> str:
         data = self.non_default_dict() if only_changes else self.to_dict()
         return yaml.safe_dump(data, sort_keys=False)
 
     @classmethod
-    def from_yaml(cls, text: str) -> AugmentConfig:
-        data = yaml.safe_load(text) or {}
-        return cls.from_dict(data)
+    def from_yaml(cls, text: str, *, allow_code: bool = False) -> AugmentConfig:
+        """Build from YAML text, read like a config file (see :func:`read_config_file`)."""
+        return cls.from_dict(parse_config_text(text, "yaml"), allow_code=allow_code)
 
     @classmethod
-    def load(cls, path: str | Path) -> AugmentConfig:
-        """Read a ``.json``, ``.yaml`` or ``.yml`` file (safe loaders only)."""
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ValueError(f"cannot read config file {str(p)!r}: {exc}") from exc
-        if p.suffix.lower() == ".json":
-            return cls.from_json(text)
-        if p.suffix.lower() in (".yaml", ".yml"):
-            return cls.from_yaml(text)
-        raise ValueError(f"config file {str(p)!r} must end in .json, .yaml or .yml")
+    def load(cls, path: str | os.PathLike[str], *, allow_code: bool = False) -> AugmentConfig:
+        """Read a ``.json``, ``.yaml`` or ``.yml`` config file (see :func:`read_config_file`).
+
+        ``allow_code=True`` lets the file name a ``preprocessing_function`` as
+        ``'module:function'``, which is then imported: only for files you trust.
+
+        >>> AugmentConfig.load("augment.yaml")  # doctest: +SKIP
+        """
+        return cls.from_dict(
+            read_config_file(path), allow_code=allow_code, source=os.fspath(path)
+        )
 
     def python_call(self) -> str:
         """The ``ImageDataGenerator(...)`` line that builds this configuration."""
@@ -313,6 +330,248 @@ class AugmentConfig:
         for key, value in self.non_default_dict().items():
             parts.append(f"{key}={value!r}")
         return "ImageDataGenerator(" + ", ".join(parts) + ")"
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(AugmentConfig))
+_dataclass_init = AugmentConfig.__init__
+
+
+@functools.wraps(_dataclass_init)
+def _init(self: AugmentConfig, *args: Any, **kwargs: Any) -> None:
+    try:
+        _dataclass_init(self, *args, **kwargs)
+    except TypeError as exc:
+        problem = _call_problem(args, kwargs)
+        if problem is None:
+            raise
+        raise TypeError(problem) from exc
+
+
+AugmentConfig.__init__ = _init  # type: ignore[method-assign]
+
+
+def _call_problem(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str | None:
+    """What is wrong with the arguments themselves, in the public class's name."""
+    if len(args) > len(_FIELD_NAMES):
+        return (
+            f"ImageDataGenerator takes at most {len(_FIELD_NAMES)} positional arguments, "
+            f"got {len(args)}"
+        )
+    for key in kwargs:
+        if key not in _FIELD_NAMES:
+            return (
+                f"ImageDataGenerator got an unexpected keyword argument {short_repr(key)}"
+                f"{did_you_mean(key, _FIELD_NAMES)}"
+            )
+    for key in _FIELD_NAMES[: len(args)]:
+        if key in kwargs:
+            return f"ImageDataGenerator got multiple values for argument {key!r}"
+    return None
+
+
+def screen_config(
+    data: Mapping[str, Any], *, allow_code: bool = False, source: str | None = None
+) -> dict[str, Any]:
+    """``data`` as ``ImageDataGenerator`` arguments, before their values are validated.
+
+    Keys must be argument names (unknown ones get a did-you-mean).  A
+    ``preprocessing_function`` given as a ``'module:function'`` string is code: refused
+    unless ``allow_code``, then imported.  ``source`` (a file name) prefixes errors.
+
+    >>> screen_config({"rotation_range": 10})
+    {'rotation_range': 10}
+    """
+    where = f"config file {short_repr(source)}: " if source is not None else ""
+    if not isinstance(data, Mapping):
+        raise TypeError(
+            f"{where}config must be a mapping of ImageDataGenerator arguments, "
+            f"got {type(data).__name__}"
+        )
+    for key in data:
+        if not isinstance(key, str):
+            raise TypeError(f"{where}argument names must be strings, got {short_repr(key)}")
+    unknown = [key for key in data if key not in _FIELD_NAMES]
+    if unknown:
+        shown = "; ".join(
+            f"unknown ImageDataGenerator argument {short_repr(key)}"
+            f"{did_you_mean(key, _FIELD_NAMES)}"
+            for key in unknown[:3]
+        )
+        more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
+        raise ValueError(where + shown + more)
+    values = dict(data)
+    code = values.get("preprocessing_function")
+    if isinstance(code, str):
+        if not allow_code:
+            raise ValueError(
+                f"{where}preprocessing_function={short_repr(code)} names code to import and "
+                "run, which a config may do only if you trust it: pass allow_code=True "
+                "(command line: --allow-code)"
+            )
+        try:
+            values["preprocessing_function"] = resolve_callable(code)
+        except ValueError as exc:
+            raise ValueError(f"{where}{exc}") from exc
+    return values
+
+
+# -- config files ------------------------------------------------------------------
+
+MAX_CONFIG_BYTES = 1 << 20
+MAX_CONFIG_DEPTH = 16
+MAX_CONFIG_NODES = 10_000
+CONFIG_SUFFIXES = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+
+
+class _Refused(ValueError):
+    """A config document that parses but exceeds what a config may hold."""
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` without aliases or duplicate keys, with bounded nesting and size."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        line = event.start_mark.line + 1 if event.start_mark else 0
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(
+                f"line {line}: YAML aliases (*{short_repr(event.anchor)[1:-1]}) are not "
+                "allowed in config files: write the value out"
+            )
+        self._nodes += 1
+        if self._nodes > MAX_CONFIG_NODES:
+            raise _Refused(f"line {line}: more than {MAX_CONFIG_NODES} values")
+        self._depth += 1
+        try:
+            if self._depth > MAX_CONFIG_DEPTH:
+                raise _Refused(f"line {line}: nested deeper than {MAX_CONFIG_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                continue  # the safe constructor refuses it below
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _Refused(
+                    f"line {line}: duplicate key {short_repr(key)} (first on line "
+                    f"{seen[key]}): keep one"
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Refused(f"duplicate key {short_repr(key)}: keep one")
+        out[key] = value
+    return out
+
+
+def _check_bounds(data: Any) -> None:
+    """Refuse JSON documents nested or sized beyond the YAML loader's bounds."""
+    stack = [(data, 1)]
+    nodes = 0
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_CONFIG_NODES:
+            raise _Refused(f"more than {MAX_CONFIG_NODES} values")
+        if depth > MAX_CONFIG_DEPTH:
+            raise _Refused(f"nested deeper than {MAX_CONFIG_DEPTH} levels")
+        if isinstance(value, dict):
+            nodes += len(value)
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{problem}"
+
+
+def parse_config_text(text: str, fmt: str, source: str | None = None) -> dict[str, Any]:
+    """The mapping in a JSON (``fmt="json"``) or YAML config document, read as data.
+
+    Safe loaders only; at most ``MAX_CONFIG_BYTES`` of text, ``MAX_CONFIG_DEPTH``
+    levels and ``MAX_CONFIG_NODES`` values; no YAML aliases; duplicate keys refused.
+    An empty YAML document is an empty mapping.  ``source`` names the file in errors.
+
+    >>> parse_config_text("rotation_range: 10", "yaml")
+    {'rotation_range': 10}
+    """
+    name = f"config file {short_repr(source)}" if source is not None else f"{fmt} config"
+    if fmt not in ("json", "yaml"):
+        raise ValueError(f"config format must be 'json' or 'yaml', got {short_repr(fmt)}")
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ValueError(f"{name} is over {MAX_CONFIG_BYTES >> 20} MiB: not a config")
+    try:
+        if fmt == "json":
+            data = json.loads(text, object_pairs_hook=_json_object)
+            _check_bounds(data)
+        else:
+            loader = _ConfigLoader(text)
+            try:
+                data = loader.get_single_data()
+            finally:
+                loader.dispose()
+            data = {} if data is None else data
+    except _Refused as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{name} is not valid YAML: {_yaml_problem(exc)}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"{name}: nested deeper than {MAX_CONFIG_DEPTH} levels") from None
+    except ValueError as exc:  # e.g. an integer too long to convert
+        raise ValueError(f"{name}: {short_repr(str(exc), 200)[1:-1]}") from None
+    if not isinstance(data, dict):
+        raise ValueError(
+            f"{name} must hold a mapping of ImageDataGenerator arguments, "
+            f"got {type(data).__name__}"
+        )
+    return data
+
+
+def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The argument mapping in a ``.json``/``.yaml``/``.yml`` file, read as data.
+
+    Nothing in it is run or imported here (see :func:`parse_config_text` for the
+    bounds); :meth:`AugmentConfig.load` builds the config from it.
+    """
+    p = Path(path)
+    name = f"config file {short_repr(str(p))}"
+    fmt = CONFIG_SUFFIXES.get(p.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"{name} must end in .json, .yaml or .yml")
+    try:
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ValueError(f"{name} is over {MAX_CONFIG_BYTES >> 20} MiB: not a config")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{name} is not UTF-8 text (byte {exc.start})") from None
+    return parse_config_text(text, fmt, str(p))
 
 
 def parameter_table() -> str:
@@ -359,7 +618,7 @@ def resolve_callable(path: str) -> Callable[..., Any]:
     """Import ``module:attr.path`` and return it (used for preprocessing_function)."""
     if ":" not in path:
         raise ValueError(
-            f"preprocessing_function={path!r} must be an import path 'module:function'"
+            f"preprocessing_function={short_repr(path)} must be an import path 'module:function'"
         )
     module_name, _, attr = path.partition(":")
     try:
@@ -367,9 +626,11 @@ def resolve_callable(path: str) -> Callable[..., Any]:
         for part in attr.split("."):
             obj = getattr(obj, part)
     except (ImportError, AttributeError) as exc:
-        raise ValueError(f"preprocessing_function={path!r} cannot be imported: {exc}") from exc
+        raise ValueError(
+            f"preprocessing_function={short_repr(path)} cannot be imported: {exc}"
+        ) from exc
     if not callable(obj):
-        raise ValueError(f"preprocessing_function={path!r} is not callable")
+        raise ValueError(f"preprocessing_function={short_repr(path)} is not callable")
     fn: Callable[..., Any] = obj
     return fn
 
@@ -385,21 +646,42 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
-def _number(name: str, v: Any, *, minimum: float | None = 0.0) -> float:
+def _float(v: Any) -> float:
+    """``float(v)``, with integers too large for a float as infinity."""
+    try:
+        return float(v)
+    except OverflowError:
+        return float("inf") if v > 0 else float("-inf")
+
+
+def _number(
+    name: str, v: Any, *, minimum: float | None = 0.0, maximum: float | None = None,
+    unit: str = "",
+) -> float:
+    """``v`` as a finite float, at least ``minimum`` and at most ``maximum`` in size."""
     if not _is_number(v):
-        raise TypeError(f"{name} must be a number, got {v!r}")
-    fv = float(v)
+        raise TypeError(f"{name} must be a number, got {short_repr(v)}")
+    fv = _float(v)
     if not np.isfinite(fv):
-        raise ValueError(f"{name} must be finite, got {v!r}")
+        raise ValueError(f"{name} must be finite, got {short_repr(v)}")
     if minimum is not None and fv < minimum:
-        raise ValueError(f"{name} must be >= {minimum:g}, got {v!r}")
+        raise ValueError(f"{name} must be >= {minimum:g}, got {short_repr(v)}")
+    if maximum is not None and abs(fv) > maximum:
+        raise ValueError(
+            f"{name} must be at most {maximum:g}{unit}{' in size' if minimum is None else ''},"
+            f" got {short_repr(v)}: larger values overflow the random draws or the output"
+        )
     return fv
 
 
-def _bool(name: str, v: Any) -> bool:
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    raise TypeError(f"{name} must be True or False, got {v!r}")
+def _pair(name: str, v: Any) -> tuple[float, float]:
+    """``v`` as ``(lower, upper)``: two finite floats (their order is the caller's check)."""
+    if not isinstance(v, (list, tuple)) or len(v) != 2 or not all(_is_number(x) for x in v):
+        raise ValueError(f"{name} must be a tuple or list of two floats, got {short_repr(v)}")
+    lo, hi = _float(v[0]), _float(v[1])
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"{name} must hold two finite numbers, got {short_repr(v)}")
+    return lo, hi
 
 
 def _shift_nonzero(v: ShiftRange) -> bool:
@@ -412,15 +694,25 @@ def _shift(name: str, v: Any) -> ShiftRange:
     if isinstance(v, (list, tuple, np.ndarray)):
         values = list(np.asarray(v).ravel().tolist()) if isinstance(v, np.ndarray) else list(v)
         if not all(_is_number(x) for x in values):
-            raise TypeError(f"{name} list must hold numbers, got {v!r}")
-        if any(x < 0 or not np.isfinite(x) for x in values):
-            raise ValueError(f"{name} values must be finite and >= 0, got {v!r}")
+            raise TypeError(f"{name} list must hold numbers, got {short_repr(v)}")
+        if any(x < 0 or not np.isfinite(_float(x)) for x in values):
+            raise ValueError(f"{name} values must be finite and >= 0, got {short_repr(v)}")
+        if any(x > MAX_RANGE for x in values):
+            raise ValueError(
+                f"{name} values are pixels when >= 1 and must be at most {MAX_RANGE:g}, "
+                f"got {short_repr(v)}"
+            )
         return tuple(float(x) if isinstance(x, float) else int(x) for x in values)
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
         if v < 0:
-            raise ValueError(f"{name} must be >= 0, got {v!r}")
+            raise ValueError(f"{name} must be >= 0, got {short_repr(v)}")
+        if v > MAX_RANGE:
+            raise ValueError(
+                f"{name} is in pixels when >= 1 and must be at most {MAX_RANGE:g}, "
+                f"got {short_repr(v)}"
+            )
         return int(v)
-    return _number(name, v)
+    return _number(name, v, maximum=MAX_RANGE, unit=" (pixels; < 1 is a fraction)")
 
 
 def _validate(cfg: AugmentConfig) -> None:
@@ -435,12 +727,15 @@ def _validate(cfg: AugmentConfig) -> None:
         "keras_compat",
         "augment_validation",
     ):
-        _set(cfg, name, _bool(name, getattr(cfg, name)))
-    _set(cfg, "zca_epsilon", _number("zca_epsilon", cfg.zca_epsilon))
-    _set(cfg, "rotation_range", _number("rotation_range", cfg.rotation_range))
-    _set(cfg, "shear_range", _number("shear_range", cfg.shear_range))
-    _set(cfg, "channel_shift_range", _number("channel_shift_range", cfg.channel_shift_range))
-    _set(cfg, "cval", _number("cval", cfg.cval, minimum=None))
+        _set(cfg, name, check_bool(name, getattr(cfg, name)))
+    _set(cfg, "zca_epsilon", _number("zca_epsilon", cfg.zca_epsilon, maximum=MAX_VALUE))
+    _set(cfg, "rotation_range", _number("rotation_range", cfg.rotation_range, maximum=MAX_RANGE,
+                                            unit=" degrees"))
+    _set(cfg, "shear_range", _number("shear_range", cfg.shear_range, maximum=MAX_RANGE,
+                                         unit=" degrees"))
+    _set(cfg, "channel_shift_range",
+         _number("channel_shift_range", cfg.channel_shift_range, maximum=MAX_VALUE))
+    _set(cfg, "cval", _number("cval", cfg.cval, minimum=None, maximum=MAX_VALUE))
     _set(cfg, "width_shift_range", _shift("width_shift_range", cfg.width_shift_range))
     _set(cfg, "height_shift_range", _shift("height_shift_range", cfg.height_shift_range))
 
@@ -449,86 +744,85 @@ def _validate(cfg: AugmentConfig) -> None:
         z = _number("zoom_range", zoom)
         pair: tuple[float, float] = (1.0 - z, 1.0 + z)
     elif isinstance(zoom, (list, tuple)) and len(zoom) == 2 and all(_is_number(v) for v in zoom):
-        pair = (float(zoom[0]), float(zoom[1]))
+        pair = _pair("zoom_range", zoom)
     else:
         raise ValueError(
-            f"zoom_range must be a float or a tuple or list of two floats, got {zoom!r}"
+            f"zoom_range must be a float or a tuple or list of two floats, got {short_repr(zoom)}"
         )
-    if pair[0] > pair[1] or pair[0] <= 0 or not all(np.isfinite(pair)):
-        raise ValueError(f"zoom_range must satisfy 0 < lower <= upper, got {zoom!r}")
+    if pair[0] > pair[1] or pair[0] <= 0:
+        raise ValueError(f"zoom_range must satisfy 0 < lower <= upper, got {short_repr(zoom)}")
+    if pair[1] > MAX_RANGE:
+        raise ValueError(
+            f"zoom_range must be at most {MAX_RANGE:g} (a zoom factor), got {short_repr(zoom)}"
+        )
     _set(cfg, "zoom_range", pair)
 
     br = cfg.brightness_range
     if br is not None:
-        if not isinstance(br, (list, tuple)) or len(br) != 2 or not all(_is_number(v) for v in br):
-            raise ValueError(f"brightness_range must be a tuple or list of two floats, got {br!r}")
-        lo, hi = float(br[0]), float(br[1])
+        lo, hi = _pair("brightness_range", br)
         if lo < 0 and hi <= 1:
             raise ValueError(
-                f"brightness_range={br!r} looks like +/- deltas, but it is a range of "
+                f"brightness_range={short_repr(br)} looks like +/- deltas, but it is a range of "
                 f"multiplicative factors (1 = unchanged): use ({1 + lo:g}, {1 + hi:g})"
             )
-        if lo < 0 or lo > hi or not (np.isfinite(lo) and np.isfinite(hi)):
-            raise ValueError(f"brightness_range must satisfy 0 <= lower <= upper, got {br!r}")
+        if lo < 0 or lo > hi:
+            raise ValueError(
+                f"brightness_range must satisfy 0 <= lower <= upper, got {short_repr(br)}"
+            )
+        if hi > MAX_RANGE:
+            raise ValueError(
+                f"brightness_range must be at most {MAX_RANGE:g} (a brightness factor), "
+                f"got {short_repr(br)}"
+            )
         _set(cfg, "brightness_range", (lo, hi))
 
-    if cfg.fill_mode not in FILL_MODES:
-        raise ValueError(f"fill_mode must be one of {FILL_MODES}, got {cfg.fill_mode!r}")
+    check_choice("fill_mode", cfg.fill_mode, FILL_MODES)
     if cfg.rescale is not None:
-        _set(cfg, "rescale", _number("rescale", cfg.rescale, minimum=None))
+        _set(cfg, "rescale", _number("rescale", cfg.rescale, minimum=None, maximum=MAX_VALUE))
     fn = cfg.preprocessing_function
     if isinstance(fn, str):
         fn = resolve_callable(fn)
         _set(cfg, "preprocessing_function", fn)
     if fn is not None and not callable(fn):
-        raise TypeError(f"preprocessing_function must be callable or None, got {fn!r}")
+        raise TypeError(f"preprocessing_function must be callable or None, got {short_repr(fn)}")
     if cfg.data_format is None:
         _set(cfg, "data_format", default_data_format())
-    if cfg.data_format not in DATA_FORMATS:
-        raise ValueError(f"data_format must be one of {DATA_FORMATS}, got {cfg.data_format!r}")
+    check_choice("data_format", cfg.data_format, DATA_FORMATS)
     vs = _number("validation_split", cfg.validation_split)
     if vs and not 0 < vs < 1:
-        raise ValueError(f"validation_split must be strictly between 0 and 1, got {vs!r}")
+        raise ValueError(f"validation_split must be strictly between 0 and 1, got {short_repr(vs)}")
     _set(cfg, "validation_split", vs)
     order = cfg.interpolation_order
     if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or not 0 <= order <= 5:
-        raise ValueError(f"interpolation_order must be an int in 0..5, got {order!r}")
+        raise ValueError(f"interpolation_order must be an int in 0..5, got {short_repr(order)}")
     _set(cfg, "interpolation_order", int(order))
     _set(cfg, "dtype", _float_dtype("dtype", cfg.dtype))
+    _check_output_range(cfg)
     if cfg.seed is not None:
         if not isinstance(cfg.seed, (int, np.integer)) or isinstance(cfg.seed, bool):
-            raise TypeError(f"seed must be a non-negative int or None, got {cfg.seed!r}")
+            raise TypeError(f"seed must be a non-negative int or None, got {short_repr(cfg.seed)}")
         if cfg.seed < 0:
-            raise ValueError(f"seed must be a non-negative int or None, got {cfg.seed!r}")
+            raise ValueError(f"seed must be a non-negative int or None, got {short_repr(cfg.seed)}")
         _set(cfg, "seed", int(cfg.seed))
-    if cfg.validation_split_mode not in SPLIT_MODES:
-        raise ValueError(
-            f"validation_split_mode must be one of {SPLIT_MODES}, got {cfg.validation_split_mode!r}"
-        )
-    if cfg.featurewise_method not in FEATUREWISE_METHODS:
-        raise ValueError(
-            f"featurewise_method must be one of {FEATUREWISE_METHODS}, "
-            f"got {cfg.featurewise_method!r}"
-        )
+    check_choice("validation_split_mode", cfg.validation_split_mode, SPLIT_MODES)
+    check_choice("featurewise_method", cfg.featurewise_method, FEATUREWISE_METHODS)
     if cfg.zca_rank is not None and (
         not isinstance(cfg.zca_rank, (int, np.integer))
         or isinstance(cfg.zca_rank, bool)
         or cfg.zca_rank < 1
     ):
-        raise ValueError(f"zca_rank must be a positive int or None, got {cfg.zca_rank!r}")
-    if cfg.policy is not None and cfg.policy not in POLICIES:
-        raise ValueError(f"policy must be None or one of {POLICIES}, got {cfg.policy!r}")
+        raise ValueError(f"zca_rank must be a positive int or None, got {short_repr(cfg.zca_rank)}")
+    check_choice("policy", cfg.policy, (*POLICIES, None))
     for name, lo, hi in (("policy_num_ops", 1, MAX_OPS), ("policy_magnitude", 0, BINS - 1)):
         value = getattr(cfg, name)
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not (
             lo <= value <= hi
         ):
-            raise ValueError(f"{name} must be an int in {lo}..{hi}, got {value!r}")
+            raise ValueError(f"{name} must be an int in {lo}..{hi}, got {short_repr(value)}")
         _set(cfg, name, int(value))
     if cfg.policy is not None and cfg.keras_compat:
         raise ValueError("policy is an augwise extension and is not available with keras_compat")
-    if cfg.output_dtype not in OUTPUT_DTYPES:
-        raise ValueError(f"output_dtype must be None or 'uint8', got {cfg.output_dtype!r}")
+    check_choice("output_dtype", cfg.output_dtype, OUTPUT_DTYPES)
     if cfg.output_dtype == "uint8" and cfg.standardizes:
         raise ValueError(
             "output_dtype='uint8' skips the float cast, so it cannot be combined with rescale, "
@@ -536,7 +830,31 @@ def _validate(cfg: AugmentConfig) -> None:
         )
     if cfg.keras_compat and cfg.output_dtype is not None:
         raise ValueError("output_dtype='uint8' is not available with keras_compat=True")
+    if cfg.keras_compat and cfg.zca_whitening and cfg.dtype == "float16":
+        raise ValueError(
+            "zca_whitening with keras_compat=True needs dtype='float32' or 'float64': Keras' "
+            "fit() runs NumPy's SVD in dtype, which has no float16"
+        )
     _apply_keras_implications(cfg)
+
+
+def _check_output_range(cfg: AugmentConfig) -> None:
+    """Refuse a ``rescale`` (with ``cval``) that turns pixel values into inf in ``dtype``
+    (or, for an integer dtype, beyond its range)."""
+    dt = np.dtype(cfg.dtype)
+    floating = dt.kind == "f"
+    top = float(np.finfo(dt).max if floating else np.iinfo(dt).max)
+    pixel = max(255.0, abs(cfg.cval)) if floating else 255.0
+    scale = abs(cfg.rescale) if cfg.rescale else 1.0
+    if pixel * scale > top:
+        names = (["rescale"] if cfg.rescale else []) + (["cval"] if pixel > 255 else [])
+        given = " with ".join(f"{n}={getattr(cfg, n):g}" for n in names)
+        raise ValueError(
+            f"{given} and dtype={dt.name!r} turn a pixel value of {pixel:g} into "
+            f"{pixel * scale:.3g}, beyond the largest {dt.name} ({top:.4g}): every batch "
+            f"would hold {'inf' if floating else 'overflowed values'}. Use a smaller "
+            f"{' or '.join(names)} or a wider dtype (e.g. dtype='float32')"
+        )
 
 
 def _float_dtype(name: str, v: Any) -> str:
@@ -545,9 +863,9 @@ def _float_dtype(name: str, v: Any) -> str:
     try:
         dt = np.dtype(v)
     except TypeError as exc:
-        raise TypeError(f"{name} must be a numpy dtype name, got {v!r}") from exc
+        raise TypeError(f"{name} must be a numpy dtype name, got {short_repr(v)}") from exc
     if dt.kind not in "fiu":
-        raise ValueError(f"{name} must be a numeric dtype, got {v!r}")
+        raise ValueError(f"{name} must be a numeric dtype, got {short_repr(v)}")
     return dt.name
 
 

@@ -96,10 +96,11 @@ def keep_aspect_box(
     """Keras' centre crop with the target aspect ratio (``keep_aspect_ratio=True``).
 
     Returns ``(x0, y0, width, height)`` in source pixels, computed exactly as Keras'
-    ``load_img`` does (integer division included).
+    ``load_img`` does (integer division included), except that the box keeps at least
+    one pixel per side (Keras' integer division can give 0 for a sliver target).
     """
-    crop_h = min(src_height, (src_width * out_height) // out_width)
-    crop_w = min(src_width, (src_height * out_width) // out_height)
+    crop_h = max(1, min(src_height, (src_width * out_height) // out_width))
+    crop_w = max(1, min(src_width, (src_height * out_width) // out_height))
     return ((src_width - crop_w) // 2, (src_height - crop_h) // 2, crop_w, crop_h)
 
 

@@ -3,6 +3,13 @@
 Every function here is a pure function of its inputs: the input array is never
 written, outputs are new arrays unless a ``dst`` buffer is passed explicitly.
 Images are ``(H, W, C)``; callers convert ``channels_first`` at the edges.
+
+``fill_mode="constant"`` has Keras' hard edge (scipy's ``mode="constant"``): an output
+pixel whose source position lies outside the source rectangle ``[0, W-1] x [0, H-1]``
+is ``cval``, every other one is interpolated from the image alone, never blended with
+``cval``.  Every warp below samples so that ``cval`` cannot reach a kept pixel
+(:func:`sampling_border`), then sets the pixels outside to ``cval``
+(:func:`outside_masks`, :func:`fill_outside`).
 """
 
 from __future__ import annotations
@@ -49,8 +56,13 @@ _RANK = {
     cv2.INTER_LANCZOS4: 3,
 }
 WARP_DTYPES = (np.uint8, np.uint16, np.int16, np.float32, np.float64)
+# a source position further than this (pixels) outside the source rectangle takes cval
+# under fill_mode="constant"; it absorbs matrix rounding (cos(90 deg) = 6e-17)
+EDGE_TOLERANCE = 1e-6
 
 ValueRange = tuple[float, float]
+# (x0, y0, x1, y1): the source positions a constant-fill warp keeps (inclusive)
+Bounds = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -98,22 +110,12 @@ def warp(
     have shape ``out_hw + (C,)`` and ``src``'s dtype).
     """
     h, w = out_hw
-    channels = src.shape[2]
     m = np.ascontiguousarray(matrix[:2], dtype=np.float64)
-    flags = spec.interpolation | cv2.WARP_INVERSE_MAP
-    if spec.interpolation == cv2.INTER_AREA:
-        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    border_value = (spec.cval,) * 4
-    if dst is not None:
-        out = cv2.warpAffine(
-            src, m, (w, h), dst=dst, flags=flags, borderMode=spec.border, borderValue=border_value
-        )
-        if out.ndim == 2 or not np.shares_memory(out, dst):
-            dst[...] = out.reshape(dst.shape)
-        return dst
-    out = cv2.warpAffine(src, m, (w, h), flags=flags, borderMode=spec.border,
-                         borderValue=border_value)
-    return out.reshape(h, w, channels)
+    out = dst if dst is not None else np.empty((h, w, src.shape[2]), src.dtype)
+    _warp_affine(src, m, out, spec, sampling_border(spec))
+    if spec.border == cv2.BORDER_CONSTANT:
+        fill_outside(out[None], outside_masks(m[None], h, w, source_bounds(src)), spec.cval)
+    return out
 
 
 # -- hot-path variants of warp (same results, fewer checks) ----------------------------
@@ -121,6 +123,7 @@ def warp(
 # source pixels an interpolation reads before / after floor(x), plus one for rounding
 _REACH = {cv2.INTER_NEAREST: (1, 1), cv2.INTER_LINEAR: (1, 2), cv2.INTER_CUBIC: (2, 3)}
 _BAND_BORDERS = (cv2.BORDER_REPLICATE, cv2.BORDER_CONSTANT)
+_NARROW = (cv2.INTER_NEAREST, cv2.INTER_LINEAR, cv2.INTER_AREA)  # read at most x and x+1
 
 
 def warp_flags(spec: WarpSpec) -> int:
@@ -129,13 +132,201 @@ def warp_flags(spec: WarpSpec) -> int:
     return interp | cv2.WARP_INVERSE_MAP
 
 
-def warp_into(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpec) -> None:
-    """:func:`warp` into ``dst`` (H, W, C) for a float64 ``(2, 3)`` matrix, unchecked."""
+def sampling_border(spec: WarpSpec, src: np.ndarray | None = None,
+                    bounds: Bounds | None = None) -> int:
+    """The border OpenCV samples ``src`` with: the fill mode's, except that constant fill
+    replicates the edge wherever ``cval`` could reach a kept pixel (a kernel wider than
+    bilinear, or ``bounds`` beyond ``src``).  Bilinear and nearest kernels give a pixel
+    kept inside the image a weight of exactly 0 on any tap outside it."""
+    if spec.border != cv2.BORDER_CONSTANT:
+        return spec.border
+    if spec.interpolation in _NARROW and (
+        bounds is None or src is None or _within(bounds, source_bounds(src))
+    ):
+        return cv2.BORDER_CONSTANT
+    return cv2.BORDER_REPLICATE
+
+
+def _within(inner: Bounds, outer: Bounds) -> bool:
+    return (inner[0] >= outer[0] and inner[1] >= outer[1]
+            and inner[2] <= outer[2] and inner[3] <= outer[3])
+
+
+def source_bounds(src: np.ndarray) -> Bounds:
+    """The whole source rectangle ``(0, 0, W - 1, H - 1)`` of an ``(H, W, ...)`` image."""
+    return (0.0, 0.0, float(src.shape[1] - 1), float(src.shape[0] - 1))
+
+
+def frame_bounds(fit: np.ndarray, height: int, width: int) -> Bounds:
+    """The rectangle ``[0, width - 1] x [0, height - 1]`` of a target frame, in source
+    pixels, through ``fit`` (target to source, axis-aligned: a crop, resize or shrink).
+
+    >>> frame_bounds(np.array([[2.0, 0, 0.5], [0, 2.0, 0.5], [0, 0, 1]]), 4, 4)
+    (0.5, 0.5, 6.5, 6.5)
+    """
+    xs = (float(fit[0, 2]), float(fit[0, 0] * (width - 1) + fit[0, 2]))
+    ys = (float(fit[1, 2]), float(fit[1, 1] * (height - 1) + fit[1, 2]))
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def outside_masks(m23: np.ndarray, out_h: int, out_w: int, bounds: Bounds) -> np.ndarray | None:
+    """Which output pixels of ``(n, 2, 3)`` output-to-input matrices sample a position
+    outside ``bounds`` (by more than :data:`EDGE_TOLERANCE`): bool ``(n, out_h, out_w)``,
+    or None when no pixel of any image does.
+
+    The kept positions of a row form one interval (the kept region is convex), found per
+    row from the matrix; the four output corners decide the common case of no pixel
+    outside at all.
+
+    >>> shift = np.array([[[1.0, 0, 0.5], [0, 1.0, 0]]])  # samples half a pixel right
+    >>> outside_masks(shift, 1, 4, (0.0, 0.0, 3.0, 0.0)).astype(int).tolist()
+    [[[0, 0, 0, 1]]]
+    """
+    m = np.asarray(m23, dtype=np.float64).reshape(-1, 2, 3)
+    lo = np.array([[bounds[0]], [bounds[1]]]) - EDGE_TOLERANCE  # (2, 1): x, y
+    hi = np.array([[bounds[2]], [bounds[3]]]) + EDGE_TOLERANCE
+    at = m @ _corners(out_h, out_w)  # (n, 2, 4) source positions of the output corners
+    if ((at >= lo) & (at <= hi)).all():
+        return None
+    if len(m) == 1 and min(abs(m[0, 0, 0]), abs(m[0, 1, 0])) > _TINY:
+        first, last = _kept_columns_one(m[0], out_h, out_w, lo[:, 0], hi[:, 0])
+    else:
+        first, last = _kept_columns(m, out_h, out_w, lo, hi)
+    index = np.int16 if out_w < np.iinfo(np.int16).max else np.int32
+    start = np.ceil(first).astype(index).reshape(-1, 1)  # (n * out_h, 1)
+    stop = np.floor(last).astype(index).reshape(-1, 1)
+    cols = np.arange(out_w, dtype=index)
+    mask = np.less(cols, start)
+    mask |= np.greater(cols, stop)
+    return mask.reshape(len(m), out_h, out_w)
+
+
+def _kept_columns(m: np.ndarray, out_h: int, out_w: int, lo: np.ndarray,
+                  hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per image and row, the (real) range of output columns whose source position lies
+    within ``[lo, hi]`` on both axes, clipped to ``[-1, out_w]``: ``(n, out_h)`` each."""
+    # per image, source axis and output row: position = coef * u + offset, u the column
+    coef = m[:, :, 0:1]
+    offset = m[:, :, 1:2] * _rows(out_h)
+    offset += m[:, :, 2:3]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # inf or nan where coef is 0 (the position does not change along the row: all of
+        # it is kept or none; nan, a position exactly on the bound, keeps)
+        a = (lo - offset) / coef
+        b = (hi - offset) / coef
+    first = np.fmax(np.minimum(a, b), -1.0).max(axis=1)
+    last = np.fmin(np.maximum(a, b), float(out_w)).min(axis=1)
+    np.minimum(first, float(out_w), out=first)
+    np.maximum(last, -1.0, out=last)
+    return first, last
+
+
+def _kept_columns_one(m: np.ndarray, out_h: int, out_w: int, lo: np.ndarray,
+                      hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_kept_columns` of one image whose ``m[:, 0]`` has no zero (fewer steps)."""
+    (a, b, c), (d, e, f) = m.tolist()
+    rows = _rows(out_h)
+    ends = []
+    for coef, slope, shift, low, high in ((a, b, c, lo[0], hi[0]), (d, e, f, lo[1], hi[1])):
+        along = rows * (-slope / coef)
+        u0 = along + (low - shift) / coef
+        u1 = along + (high - shift) / coef
+        ends.append((u0, u1) if coef > 0 else (u1, u0))
+    first = np.maximum(ends[0][0], ends[1][0])
+    last = np.minimum(ends[0][1], ends[1][1])
+    np.maximum(first, -1.0, out=first)
+    np.minimum(first, float(out_w), out=first)
+    np.maximum(last, -1.0, out=last)
+    np.minimum(last, float(out_w), out=last)
+    return first, last
+
+
+_TINY = 1e-9  # a smaller coefficient takes the general path (no overflow to inf - inf)
+
+
+@functools.lru_cache(maxsize=16)
+def _corners(h: int, w: int) -> np.ndarray:
+    """Homogeneous coordinates ``(3, 4)`` of the corner pixels of an ``h`` x ``w`` image."""
+    out = np.array([[0.0, w - 1.0, 0.0, w - 1.0], [0.0, 0.0, h - 1.0, h - 1.0], [1.0] * 4])
+    out.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _rows(h: int) -> np.ndarray:
+    out = np.arange(h, dtype=np.float64)
+    out.setflags(write=False)
+    return out
+
+
+def fill_outside(dst: np.ndarray, mask: np.ndarray | None, cval: float) -> None:
+    """Set the pixels of ``dst`` ``(n, H, W, C)`` where ``mask`` ``(n, H, W)`` is True to
+    ``cval`` (saturated to an integer dtype as OpenCV does); nothing if ``mask`` is None."""
+    if mask is None:
+        return
+    n, h, w = mask.shape
+    flat = dst.reshape(n * h, w, -1)
+    value = _saturate(cval, dst.dtype)
+    if not np.may_share_memory(flat, dst):  # not contiguous: numpy's (slower) masked write
+        dst[mask] = value
+        return
+    res = cv2.copyTo(_filled(flat.shape, dst.dtype, value),
+                     mask.reshape(n * h, w).view(np.uint8), flat)
+    if not np.may_share_memory(res, flat):
+        flat[...] = res.reshape(flat.shape)
+
+
+def _saturate(value: float, dtype: np.dtype) -> float:
+    """``value`` as OpenCV stores it in ``dtype`` (rounded and clipped for integers)."""
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return float(min(max(round(value), info.min), info.max))
+    limit = float(np.finfo(dtype).max)
+    return min(max(value, -limit), limit)
+
+
+_FILLED_CACHE_BYTES = 1 << 22
+
+
+def _filled(shape: tuple[int, ...], dtype: np.dtype, value: float) -> np.ndarray:
+    """A read-only array of ``value`` (kept for reuse when small)."""
+    if math.prod(shape) * dtype.itemsize > _FILLED_CACHE_BYTES:
+        return np.full(shape, value, dtype)
+    return _filled_cached(shape, dtype.str, value)
+
+
+@functools.lru_cache(maxsize=8)
+def _filled_cached(shape: tuple[int, ...], dtype: str, value: float) -> np.ndarray:
+    out = np.full(shape, value, np.dtype(dtype))
+    out.setflags(write=False)
+    return out
+
+
+def _warp_affine(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpec,
+                 border: int) -> None:
+    """One ``cv2.warpAffine`` into ``dst`` with ``border`` (no hard edge)."""
     h, w = dst.shape[:2]
     out = cv2.warpAffine(src, m23, (w, h), dst=dst, flags=warp_flags(spec),
-                         borderMode=spec.border, borderValue=(spec.cval,) * 4)
-    if out is not dst:
+                         borderMode=border, borderValue=(spec.cval,) * 4)
+    if out is not dst and not np.may_share_memory(out, dst):
         dst[...] = out.reshape(dst.shape)
+
+
+def _hard_edge(dst: np.ndarray, m23: np.ndarray, spec: WarpSpec, bounds: Bounds) -> None:
+    if spec.border == cv2.BORDER_CONSTANT:
+        h, w = dst.shape[:2]
+        fill_outside(dst[None], outside_masks(m23[None], h, w, bounds), spec.cval)
+
+
+def warp_into(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpec,
+              bounds: Bounds | None = None) -> None:
+    """:func:`warp` into ``dst`` (H, W, C) for a float64 ``(2, 3)`` matrix, unchecked.
+
+    ``bounds``: the source positions constant fill keeps (default: all of ``src``; a
+    fused resize passes the target frame's rectangle, see :func:`frame_bounds`).
+    """
+    _warp_affine(src, m23, dst, spec, sampling_border(spec, src, bounds))
+    _hard_edge(dst, m23, spec, source_bounds(src) if bounds is None else bounds)
 
 
 def warp_batch(src: np.ndarray, m23: np.ndarray, moves: list[bool], dst: np.ndarray,
@@ -144,7 +335,7 @@ def warp_batch(src: np.ndarray, m23: np.ndarray, moves: list[bool], dst: np.ndar
     or a copy of ``src[i]`` where ``moves[i]`` is False; one loop, nothing else per image
     (for small images, where Python overhead is the cost)."""
     h, w = dst.shape[1:3]
-    flags, border, value = warp_flags(spec), spec.border, (spec.cval,) * 4
+    flags, border, value = warp_flags(spec), sampling_border(spec), (spec.cval,) * 4
     warp_affine = cv2.warpAffine
     for i, move in enumerate(moves):
         d = dst[i]
@@ -155,6 +346,13 @@ def warp_batch(src: np.ndarray, m23: np.ndarray, moves: list[bool], dst: np.ndar
                           borderValue=value)
         if out is not d:
             d[...] = out.reshape(d.shape)
+    if spec.border == cv2.BORDER_CONSTANT and any(moves):
+        keep = np.flatnonzero(moves)
+        mask = outside_masks(m23[keep], h, w, source_bounds(src[0]))
+        if mask is not None:
+            full = np.zeros((len(moves), h, w), dtype=bool)
+            full[keep] = mask
+            fill_outside(dst, full, spec.cval)
 
 
 # cv2.remap keeps sample coordinates in int16: a mosaic must stay below this height
@@ -239,7 +437,8 @@ def sampled_box(m23: np.ndarray, out_h: int, out_w: int, interpolation: int) -> 
             math.floor(max(xs)) + after, math.floor(max(ys)) + after)
 
 
-def warp_cold(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpec) -> None:
+def warp_cold(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpec,
+              bounds: Bounds | None = None) -> None:
     """:func:`warp_into` for a source that is not in the CPU cache (a row of a large array,
     a cached decode): same result, about twice as fast.
 
@@ -254,24 +453,27 @@ def warp_cold(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpec)
         _, by0, _, by1 = sampled_box(m23, h, w, spec.interpolation)
         y0, y1 = min(max(by0, 0), rows - 1), max(min(by1, rows - 1), 0)
     band = src[y0 : y1 + 1].copy()
+    m = m23
     if y0:
-        m23 = m23.copy()
-        m23[1, 2] -= y0
-    warp_into(band, m23, dst, spec)
+        m = m23.copy()
+        m[1, 2] -= y0
+    _warp_affine(band, m, dst, spec, sampling_border(spec, src, bounds))
+    _hard_edge(dst, m23, spec, source_bounds(src) if bounds is None else bounds)
 
 
 # a framed copy may be at most this many times the larger of the source and the output
 _FRAME_MAX_AREA = 3
 
 
-def warp_framed(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpec) -> None:
+def warp_framed(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpec,
+                bounds: Bounds | None = None) -> None:
     """:func:`warp_into` with the same result (exact for uint8; other dtypes round sample
     coordinates in floating point, so a rare exact tie may flip), faster for uint8 when
     samples fall outside ``src``.
 
     OpenCV takes a slow per-pixel path wherever an output pixel reads outside the image.
-    This copies exactly the source box the warp samples, with the fill mode's border
-    added around it (``cv2.copyMakeBorder``, the same border rule), so that every sample
+    This copies exactly the source box the warp samples, with the sampling border added
+    around it (``cv2.copyMakeBorder``, the same border rule), so that every sample
     is inside; the copy also streams a source that is not in the CPU cache.  Falls back to
     :func:`warp_cold` when the box misses the image or is much larger (huge shifts).
     """
@@ -280,14 +482,15 @@ def warp_framed(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpe
     x0, y0, x1, y1 = sampled_box(m23, h, w, spec.interpolation)
     outside = x0 >= cols or y0 >= rows or x1 < 0 or y1 < 0
     if outside or (x1 - x0 + 1) * (y1 - y0 + 1) > _FRAME_MAX_AREA * max(rows * cols, h * w):
-        warp_cold(src, m23, dst, spec)
+        warp_cold(src, m23, dst, spec, bounds)
         return
     cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, cols - 1), min(y1, rows - 1)
     left, top = cx0 - x0, cy0 - y0
     right, bottom = x1 - cx1, y1 - cy1
     crop = src[cy0 : cy1 + 1, cx0 : cx1 + 1]
-    if spec.border in _BAND_BORDERS:
-        framed = cv2.copyMakeBorder(crop, top, bottom, left, right, spec.border,
+    border = sampling_border(spec, src, bounds)
+    if border in _BAND_BORDERS:
+        framed = cv2.copyMakeBorder(crop, top, bottom, left, right, border,
                                     value=(spec.cval,) * 4)
     else:  # reflect / wrap read the whole image: pad it and keep the box
         whole = cv2.copyMakeBorder(src, max(0, -y0), max(0, y1 - rows + 1), max(0, -x0),
@@ -299,7 +502,8 @@ def warp_framed(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpe
     m = m23.copy()
     m[0, 2] -= x0
     m[1, 2] -= y0
-    warp_into(framed, m, dst, spec)
+    _warp_affine(framed, m, dst, spec, border)
+    _hard_edge(dst, m23, spec, source_bounds(src) if bounds is None else bounds)
 
 
 def shrink_factor(m: np.ndarray) -> int:

@@ -118,12 +118,30 @@ def fit_statistics(
             (mean if mean is not None else np.zeros(shape)), moments.image_shape
         ).reshape(-1)
         whitener = zca_acc.finish(batches, centre_full, moments.count, zca_epsilon)
-    return FeaturewiseStats(
+    stats = FeaturewiseStats(
         mean=None if mean is None else mean.astype(np.float32),
         std=None if std is None else std.astype(np.float32),
         zca=whitener,
         count=moments.count,
     )
+    _check_finite_stats(stats)
+    return stats
+
+
+def _check_finite_stats(stats: FeaturewiseStats) -> None:
+    """Refuse NaN or inf statistics: they would turn every standardised batch to NaN."""
+    parts = {"mean": stats.mean, "std": stats.std}
+    if stats.zca is not None:
+        parts["ZCA whitening"] = stats.zca.scale
+    for name, value in parts.items():
+        if value is not None and not np.isfinite(value).all():
+            hint = " (or zca_epsilon is 0 on data of low rank)" if name[0] == "Z" else ""
+            raise ValueError(
+                f"fit() computed a NaN or infinite featurewise {name}: the images as "
+                "standardised before it (preprocessing_function, rescale, samplewise "
+                f"steps) hold NaN or inf, or values too large for float32{hint}; fix "
+                "those steps or the data."
+            )
 
 
 class _Moments:

@@ -169,6 +169,7 @@ def diagnose(
     seed: int = 0,
     max_image_pixels: int | None = DEFAULT_MAX_PIXELS,
     console: Console | None = None,
+    allow_code: bool = False,
 ) -> Diagnosis:
     """Audit ``data`` and lint ``config`` against it.
 
@@ -180,6 +181,8 @@ def diagnose(
     :class:`FlowOptions`).  ``engine``: ``"keras"`` if Keras' own generator trains the
     model (default: detected).  ``harm``: a :class:`HarmReport` or its JSON file.
     ``progress``: show progress bars (default: when stderr is a terminal).
+    ``allow_code``: let a config file or mapping name a ``preprocessing_function`` as
+    ``'module:function'`` (imported and run: only for configs you trust).
     """
     flow_args: dict[str, Any] = {}
     if is_iterator(data):
@@ -194,7 +197,7 @@ def diagnose(
     elif flow is not None:
         flow_args.update(flow)
     options = FlowOptions.create(flow_args)
-    setup = resolve_config(config, engine)
+    setup = resolve_config(config, engine, allow_code=allow_code)
     cfg = setup.config
     channels_first = cfg.data_format == "channels_first"
 
@@ -229,13 +232,13 @@ def diagnose(
 
 
 def rediagnose(d: Diagnosis, config: Any, engine: str | None = None,
-               flow: Mapping[str, Any] | None = None) -> Diagnosis:
+               flow: Mapping[str, Any] | None = None, *, allow_code: bool = False) -> Diagnosis:
     """``d``'s data checked against another config (and flow changes), reusing the scan.
 
     The splits stay those of ``d`` (a different ``validation_split`` needs ``diagnose``);
     ``flow`` may change anything but ``color_mode`` (which needs a new scan).
     """
-    setup = resolve_config(config, engine)
+    setup = resolve_config(config, engine, allow_code=allow_code)
     options = d.context.flow
     if flow:
         options = FlowOptions.create({**options.to_dict(), **flow})

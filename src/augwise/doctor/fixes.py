@@ -58,6 +58,9 @@ class Fixes:
         if fn is not None and callable_path(fn) is None:
             lines.append(f"# preprocessing_function={_one_line(repr(fn))} cannot be written to a "
                          "file: pass it again in Python")
+        elif fn is not None:
+            lines.append("# It names a preprocessing_function (code): load it with "
+                         "allow_code=True or --allow-code")
         body = yaml.safe_dump(self.changes(), sort_keys=False) if self.changes() else "{}\n"
         return "\n".join(lines) + "\n" + body
 

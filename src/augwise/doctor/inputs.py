@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from augwise.doctor.inventory import Inventory, take_inventory
-from augwise.io.sources import WHITE_LIST_FORMATS, list_directory, stratified_subset
+from augwise.io.sources import IMAGE_FORMATS, list_directory, stratified_subset
 
 SPLIT_NAMES = ("train", "validation", "test")
 _NPZ_KEYS = {
@@ -116,7 +116,7 @@ def _frame(name: str, df: pd.DataFrame, root: str | None, x_col: str, y_col: str
     for i, f in enumerate(df[x_col].tolist()):
         fname = str(f)
         path = os.path.join(base, fname)
-        if not fname.lower().endswith(WHITE_LIST_FORMATS):
+        if not fname.lower().endswith(IMAGE_FORMATS):
             dropped[fname] = "extension not read by flow_from_dataframe (dropped with a warning)"
         elif not os.path.isfile(path):
             dropped[fname] = "file does not exist (dropped with a warning)"

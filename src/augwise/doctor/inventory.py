@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from augwise.io.sources import WHITE_LIST_FORMATS
+from augwise.io.sources import IMAGE_FORMATS
 
 # magic bytes of image formats, to tell an ignored image from an ignored non-image
 _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
@@ -67,7 +67,7 @@ class Inventory:
 def _count_images(folder: str) -> int:
     n = 0
     for _, _, files in os.walk(folder):
-        n += sum(1 for f in files if f.lower().endswith(WHITE_LIST_FORMATS))
+        n += sum(1 for f in files if f.lower().endswith(IMAGE_FORMATS))
     return n
 
 
@@ -100,7 +100,7 @@ def take_inventory(root: str, follow_links: bool = False) -> Inventory:
             rel_folder = os.path.relpath(folder, root)
             for fname in sorted(files):
                 rel = os.path.join(rel_folder, fname)
-                readable_ext = fname.lower().endswith(WHITE_LIST_FORMATS)
+                readable_ext = fname.lower().endswith(IMAGE_FORMATS)
                 if hidden_folder or fname.startswith("."):
                     if readable_ext:
                         hidden_files.append(rel)

@@ -5,18 +5,25 @@ The rows of all splits are cut into chunks measured by
 else in the calling thread.  At most ``2 * workers + 2`` chunks are in flight and each
 returns only numbers, hashes and 32x32 thumbnails, so memory grows by about 1.3 KB per
 image whatever the image size.  A rich progress bar shows the scan.
+
+Ctrl-C reaches every process of the terminal's process group: the workers ignore
+SIGINT, and the parent, on ``KeyboardInterrupt`` (or any other exception), cancels the
+queued chunks and terminates the workers at once instead of waiting for them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
@@ -31,6 +38,8 @@ from augwise.doctor.measure import NUMBERS, TEXTS, THUMB, Chunk, ClassSum, Task,
 from augwise.io.decode import CHANNELS, DEFAULT_MAX_PIXELS
 
 CHUNK_ROWS = 128
+STOP_JOIN_S = 1.0  # terminated workers get this long to exit before they are killed
+STOP_SIGNALS = ("SIGINT", "SIGTERM")  # held back while a worker starts
 PROCESS_MIN_ROWS = 1500  # below this a process pool costs more than it saves
 KEEP_ROWS = 96  # colour thumbnails kept for the fill-artefact measurement
 
@@ -121,35 +130,87 @@ def _os_threads() -> int:
 def _context() -> multiprocessing.context.BaseContext:
     """``fork`` only in a single-threaded process (then no main-module re-import is
     needed); else ``forkserver``: forking next to threads (OpenCV's own pool, for one) can
-    deadlock the children."""
+    deadlock the children.  No preloading: the fork server then answers at once, so
+    starting a worker never holds Ctrl-C back for long (see :func:`_stop_signals_held`);
+    the workers import what they need in parallel."""
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and _os_threads() == 1:
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__.rsplit(".", 1)[0] + ".measure"])
-        return ctx
+        return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context("spawn")
 
 
 def _init_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     cv2.setNumThreads(1)  # parallelism comes from the processes
 
 
-def _chunks(tasks: Iterator[Task], workers: int, use_processes: bool) -> Iterator[Chunk | None]:
-    """Measured chunks as they complete; a first ``None`` once the workers are started."""
+@contextlib.contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Hold Ctrl-C (and SIGTERM) back while the pool may start a worker.
+
+    A ``KeyboardInterrupt`` inside ``submit`` could leave a half-started worker behind;
+    here a signal that arrives meanwhile is re-raised on the way out.  The signal mask
+    also passes to the worker (or the fork server), which then ignores Ctrl-C before
+    its initializer runs."""
+    defer = threading.current_thread() is threading.main_thread()
+    caught: list[int] = []
+    previous: dict[int, Any] = {}
+    if defer:
+        for name in STOP_SIGNALS:
+            signum = getattr(signal, name)
+            handler = signal.getsignal(signum)
+            if callable(handler) or handler == signal.SIG_DFL:
+                previous[signum] = signal.signal(signum, lambda num, _frame: caught.append(num))
+    masked = hasattr(signal, "pthread_sigmask")  # not on Windows
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masked else set()
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if masked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for signum in dict.fromkeys(caught):
+            signal.raise_signal(signum)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop now: cancel the queued chunks and terminate the workers (joined briefly)."""
+    # the public terminate_workers() arrives in Python 3.14
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in processes:
+        proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + STOP_JOIN_S
+    for proc in processes:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+            proc.join(0.1)
+
+
+def _chunks(
+    tasks: Iterator[Task], workers: int, use_processes: bool
+) -> Generator[Chunk | None, None, None]:
+    """Measured chunks as they complete; a first ``None`` once the workers are started.
+
+    Close the generator to stop early: the workers are terminated, not waited for."""
     if not use_processes:
         yield None
         for task in tasks:
             yield run_task(task)
         return
     limit = 2 * workers + 2
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                             initializer=_init_worker) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                               initializer=_init_worker)
+    try:
         pending: set[Future[Chunk]] = set()
         first = True
         for task in tasks:
-            pending.add(pool.submit(run_task, task))
+            with _stop_signals_held():
+                pending.add(pool.submit(run_task, task))
             if first:
                 first = False
                 yield None
@@ -159,6 +220,10 @@ def _chunks(tasks: Iterator[Task], workers: int, use_processes: bool) -> Iterato
                     yield fut.result()
         for fut in pending:
             yield fut.result()
+    except BaseException:  # Ctrl-C, a failed chunk, or the consumer closing us
+        _stop(pool)
+        raise
+    pool.shutdown()
 
 
 class _Totals:
@@ -224,7 +289,7 @@ def scan(
         chunks = _chunks(_tasks(dataset, labels, color_mode, max_pixels, seed), n_workers,
                          processes)
         next(chunks)  # workers start before the progress bar's thread does
-        with Progress(
+        with contextlib.closing(chunks), Progress(
             "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
             TimeRemainingColumn(), console=cons, disable=not progress, transient=False,
         ) as bar:

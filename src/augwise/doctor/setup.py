@@ -1,26 +1,24 @@
 """The augmentation config under examination, wherever it comes from.
 
 Accepted: nothing (defaults), an :class:`AugmentConfig`, a mapping of
-``ImageDataGenerator`` arguments, a JSON/YAML file (safe loaders), an augwise
-``ImageDataGenerator``, or Keras' own ``ImageDataGenerator`` (its attributes are read;
-Keras is never imported for this).  Values Keras accepts but augwise's validation
-refuses (brightness given as deltas such as ``(-0.2, 0.2)``) are recorded as
-:class:`RawNote` for the lint and normalised so the diagnosis can go on.
+``ImageDataGenerator`` arguments, a JSON/YAML file (read as data, like
+:meth:`AugmentConfig.load`), an augwise ``ImageDataGenerator``, or Keras' own
+``ImageDataGenerator`` (its attributes are read; Keras is never imported for this).
+Values Keras accepts but augwise's validation refuses (brightness given as deltas such
+as ``(-0.2, 0.2)``) are recorded as :class:`RawNote` for the lint and normalised so the
+diagnosis can go on.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from augwise.core.config import AugmentConfig, config_fields
+from augwise.core.config import AugmentConfig, config_fields, read_config_file
 from augwise.doctor.options import ENGINES
 
 
@@ -56,24 +54,6 @@ def _is_augwise_generator(obj: Any) -> bool:
     return isinstance(getattr(obj, "config", None), AugmentConfig)
 
 
-def _read_file(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"config: cannot read {str(path)!r}: {exc}") from exc
-    if path.suffix.lower() not in (".json", ".yaml", ".yml"):
-        raise ValueError(f"config file {str(path)!r} must end in .json, .yaml or .yml")
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text) or {}
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ValueError(f"config file {str(path)!r} is not valid YAML/JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ValueError(
-            f"config file {str(path)!r} must hold a mapping, got {type(data).__name__}"
-        )
-    return data
-
-
 def _normalise_raw(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[RawNote]]:
     """Reinterpret values Keras accepts but augwise refuses, noting each."""
     out = dict(data)
@@ -90,9 +70,11 @@ def _normalise_raw(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[RawNot
     return out, notes
 
 
-def _from_mapping(data: Mapping[str, Any]) -> tuple[AugmentConfig, list[RawNote]]:
+def _from_mapping(
+    data: Mapping[str, Any], allow_code: bool = False, source: str | None = None
+) -> tuple[AugmentConfig, list[RawNote]]:
     clean, notes = _normalise_raw(data)
-    return AugmentConfig.from_dict(clean), notes
+    return AugmentConfig.from_dict(clean, allow_code=allow_code, source=source), notes
 
 
 def _keras_attributes(gen: Any) -> dict[str, Any]:
@@ -124,11 +106,15 @@ def _fitted(gen: Any, config: AugmentConfig) -> bool:
     return not (config.zca_whitening and getattr(gen, "zca_whitening_matrix", None) is None)
 
 
-def resolve_config(config: Any = None, engine: str | None = None) -> Setup:
+def resolve_config(
+    config: Any = None, engine: str | None = None, *, allow_code: bool = False
+) -> Setup:
     """A :class:`Setup` from any accepted config form (see the module docstring).
 
     ``engine`` says whose ``ImageDataGenerator`` trains the model; by default Keras'
-    for a Keras generator object or ``keras_compat=True``, else augwise's.
+    for a Keras generator object or ``keras_compat=True``, else augwise's.  A file or
+    mapping may name a ``preprocessing_function`` as ``'module:function'`` only with
+    ``allow_code=True`` (files are read by :func:`~augwise.core.config.read_config_file`).
     """
     if engine is not None and engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
@@ -140,10 +126,10 @@ def resolve_config(config: Any = None, engine: str | None = None) -> Setup:
     elif isinstance(config, AugmentConfig):
         cfg, source = config, "config"
     elif isinstance(config, (str, os.PathLike)):
-        cfg, notes = _from_mapping(_read_file(Path(config)))
+        cfg, notes = _from_mapping(read_config_file(config), allow_code, os.fspath(config))
         source = "file"
     elif isinstance(config, Mapping):
-        cfg, notes = _from_mapping(config)
+        cfg, notes = _from_mapping(config, allow_code)
         source = "dict"
     elif _is_augwise_generator(config):
         cfg, source, generator = config.config, "augwise_generator", config

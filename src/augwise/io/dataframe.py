@@ -11,10 +11,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from augwise.io.sources import WHITE_LIST_FORMATS, first_subset, stratified_subset
+from augwise.core.validate import check_choice, short_repr
+from augwise.io.sources import (
+    check_classes,
+    first_subset,
+    image_formats,
+    split_problem,
+    stratified_subset,
+)
 
 CLASS_MODES = ("binary", "categorical", "input", "multi_output", "raw", "sparse", None)
 _NO_CLASSES = ("input", "multi_output", "raw", None)
+_ONE_COLUMN = ("binary", "categorical", "sparse")  # class modes that read one label column
 
 
 @dataclass(frozen=True)
@@ -27,17 +35,60 @@ class DataFrameSamples:
     targets: Any  # raw: ndarray, multi_output: list of arrays, else None
     sample_weight: np.ndarray | None
     invalid: list[str]  # filenames dropped by validate_filenames
+    empty_classes: list[str]  # classes given in ``classes`` that no row has
+    duplicates: int  # rows whose file name an earlier row already has (kept)
+    why_empty: str = ""  # when no row is left: which step dropped the last ones, and the fix
+
+
+def _check_column(name: str, value: Any, what: str = "a column name (str)") -> None:
+    """Refuse what cannot name a dataframe column (arrays, lists, floats, bools)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (str, int, np.integer)):
+        raise TypeError(f"{name} must be {what}, got {short_repr(value)}")
+
+
+def _check_y_col(y_col: Any, class_mode: str | None) -> None:
+    if not isinstance(y_col, list):
+        _check_column("y_col", y_col, "a column name (str) or a list of column names")
+        return
+    for i, col in enumerate(y_col):
+        _check_column(f"y_col[{i}]", col)
+    if class_mode in ("input", None):  # y_col is not read
+        return
+    if not y_col:
+        raise ValueError(
+            f"y_col=[] names no column: class_mode={class_mode!r} needs the label column "
+            "(e.g. y_col='class'), or for 'multi_output' and 'raw' a list of columns"
+        )
+    if class_mode in _ONE_COLUMN:
+        raise TypeError(
+            f"y_col must be one column name for class_mode={class_mode!r}, got a list "
+            f"{short_repr(y_col)}: lists of columns are for class_mode='multi_output' or 'raw'"
+        )
 
 
 def check_params(
     df: pd.DataFrame, x_col: str, y_col: Any, weight_col: str | None, classes: Any,
     class_mode: str | None,
-) -> None:
-    """Keras' argument checks, with the same exception types."""
-    if class_mode not in CLASS_MODES:
-        raise ValueError(f"Invalid class_mode: {class_mode}; expected one of: {set(CLASS_MODES)}")
+) -> list[Any] | None:
+    """Keras' argument checks, with the same exception types; ``classes`` as a list.
+
+    Every argument's type is checked first, naming it (an array where a column name or
+    an option belongs is a ``TypeError``, not numpy's "truth value is ambiguous").
+    """
+    check_choice("class_mode", class_mode, CLASS_MODES)
+    _check_column("x_col", x_col)
+    _check_y_col(y_col, class_mode)
+    if weight_col is not None:
+        _check_column("weight_col", weight_col, "a column name (str) or None")
+    classes = check_classes(classes, labels=True)
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"dataframe must be a pandas DataFrame, got {type(df).__name__}")
+    if len(df) == 0:
+        raise ValueError(
+            f"dataframe is empty (0 rows, columns {[str(c) for c in df.columns][:10]}): "
+            f"flow_from_dataframe needs one row per image, its file name in x_col={x_col!r}"
+            + ("" if class_mode in _NO_CLASSES else f" and its label in y_col={y_col!r}")
+        )
     if x_col not in df.columns:
         raise ValueError(f"x_col={x_col!r} is not a column of the dataframe")
     if class_mode == "multi_output" and not isinstance(y_col, list):
@@ -84,6 +135,7 @@ def check_params(
             raise ValueError(f"weight_col={weight_col!r} is not a column of the dataframe")
         if not issubclass(df[weight_col].dtype.type, np.number):
             raise TypeError(f"Column weight_col={weight_col} must be numeric.")
+    return classes
 
 
 def _filter_classes(df: pd.DataFrame, y_col: str, classes: Any) -> tuple[pd.DataFrame, list[Any]]:
@@ -101,13 +153,7 @@ def _filter_classes(df: pd.DataFrame, y_col: str, classes: Any) -> tuple[pd.Data
         ordered = list(collections.OrderedDict.fromkeys(classes).keys())
         df[y_col] = df[y_col].apply(lambda x: remove_classes(x, ordered))
         return df.dropna(subset=[y_col]), ordered
-    found: set[Any] = set()
-    for v in df[y_col]:
-        if isinstance(v, (list, tuple)):
-            found.update(v)
-        else:
-            found.add(v)
-    return df.dropna(subset=[y_col]), sorted(found)
+    return df.dropna(subset=[y_col]), sorted(_labels(df[y_col]))
 
 
 def prepare_dataframe(
@@ -124,17 +170,33 @@ def prepare_dataframe(
     subset: str | None,
     split_mode: str,
     split_seed: int,
+    keras_compat: bool = False,
 ) -> DataFrameSamples:
-    """Filter, split and label the rows, in Keras' order of operations."""
-    check_params(dataframe, x_col, y_col, weight_col, classes, class_mode)
+    """Filter, split and label the rows, in Keras' order of operations.
+
+    Rows that repeat a file name are kept, as Keras keeps them, with a warning naming
+    how many and the first one.  Default mode also accepts GIF and WebP file names.
+    """
+    classes = check_params(dataframe, x_col, y_col, weight_col, classes, class_mode)
     df = dataframe.copy()
+    repeated = df[x_col].duplicated()
+    duplicates = int(repeated.sum())
+    if duplicates:
+        warnings.warn(
+            f"dataframe: {duplicates} row(s) repeat a file name of an earlier row in "
+            f"x_col={x_col!r} (first: {df[x_col][repeated].iloc[0]!r}); they are kept, so "
+            "those images count more than once per epoch. Drop them with "
+            f"dataframe.drop_duplicates(subset={x_col!r}) if that is not intended.",
+            stacklevel=4,
+        )
     root = directory or ""
     invalid: list[str] = []
+    why_empty = ""
     if validate_filenames:
+        formats = image_formats(keras_compat)
         paths = df[x_col].map(lambda f: os.path.join(root, f))
-        mask = paths.apply(
-            lambda p: p.lower().endswith(WHITE_LIST_FORMATS) and os.path.isfile(p)
-        )
+        mask = paths.apply(lambda p: p.lower().endswith(formats) and os.path.isfile(p))
+        mask = mask.astype(bool)
         n_invalid = int((~mask).sum())
         if n_invalid:
             invalid = df[x_col][~mask].tolist()
@@ -144,10 +206,23 @@ def prepare_dataframe(
                 stacklevel=4,
             )
         df = df[mask]
+        if not len(df):
+            why_empty = (
+                f"all {len(invalid)} file names in x_col={x_col!r} are invalid (no such file "
+                f"under directory={root!r}, or an extension not read: {', '.join(formats)}); "
+                f"the first: {short_repr(invalid[0])}. Fix the paths or the directory"
+            )
     class_indices: dict[str, int] = {}
+    used: set[Any] = set()
     if class_mode not in _NO_CLASSES:
-        df, found = _filter_classes(df, y_col, classes)
+        kept, found = _filter_classes(df, y_col, classes)
+        if len(df) and not len(kept):
+            why_empty = _no_class_matches(classes, _labels(df[y_col]), y_col)
+        df = kept
         class_indices = dict(zip(found, range(len(found)), strict=True))
+        for label in df[y_col]:
+            used.update(label if isinstance(label, (list, tuple)) else [label])
+    rows_before = len(df)
     if subset is not None and validation_split:
         if split_mode == "stratified" and class_mode not in _NO_CLASSES:
             rows = stratified_subset(df[y_col].tolist(), validation_split, subset, split_seed)
@@ -158,6 +233,8 @@ def prepare_dataframe(
         df = df.iloc[rows, :]
     elif subset is not None:
         df = df.iloc[first_subset(len(df), 0.0, subset), :]
+    if rows_before and not len(df):
+        why_empty = split_problem(subset, validation_split, f"the {rows_before} rows")
     labels: list[Any] | None = None
     if class_mode not in _NO_CLASSES:
         labels = []
@@ -178,4 +255,31 @@ def prepare_dataframe(
         targets=targets,
         sample_weight=df[weight_col].values if weight_col else None,
         invalid=invalid,
+        empty_classes=[str(c) for c in class_indices if c not in used],
+        duplicates=duplicates,
+        why_empty=why_empty,
     )
+
+
+def _labels(column: pd.Series) -> set[Any]:
+    """Every label in a ``y_col`` column (rows may hold one label or a list of them)."""
+    found: set[Any] = set()
+    for v in column:
+        if isinstance(v, (list, tuple)):
+            found.update(v)
+        else:
+            found.add(v)
+    return found
+
+
+def _no_class_matches(classes: list[Any] | None, labels: set[Any], y_col: str) -> str:
+    shown = sorted(labels, key=repr)
+    text = (
+        f"none of classes={short_repr(classes)} is a label in y_col={y_col!r} (its labels: "
+        f"{short_repr(shown)}); list labels of the dataframe in classes, or leave it out"
+    )
+    as_text = {str(v) for v in labels}
+    for c in classes or []:
+        if not isinstance(c, str) and str(c) in as_text:
+            return text + f" (the labels are strings: write {str(c)!r}, not {c!r})"
+    return text

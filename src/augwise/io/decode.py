@@ -2,9 +2,9 @@
 
 JPEG goes through libjpeg-turbo (simplejpeg), decoded straight to the wanted colour
 space and, when the target is at most half the image, at a reduced DCT scale (1/2,
-1/4 or 1/8: the SIMD paths).  Everything else (PNG, BMP, TIFF, 16-bit, palette, CMYK,
-CMYK JPEG) goes through Pillow.  EXIF orientation is applied.  Images above
-``max_pixels`` are refused before any pixel is decoded.
+1/4 or 1/8: the SIMD paths).  Everything else (PNG, BMP, TIFF, 16-bit, palette, CMYK
+JPEG, the first frame of GIF and WebP) goes through Pillow.  EXIF orientation is
+applied.  Images above ``max_pixels`` are refused before any pixel is decoded.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import io
 import math
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import simplejpeg
@@ -20,6 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from augwise.core.geometry import keep_aspect_box
 from augwise.core.keras_kernels import img_to_array
+from augwise.core.validate import short_repr
 
 COLOR_MODES = ("rgb", "rgba", "grayscale")
 CHANNELS = {"rgb": 3, "rgba": 4, "grayscale": 1}
@@ -70,8 +72,24 @@ class DecodeSpec:
     def __post_init__(self) -> None:
         if self.color_mode not in COLOR_MODES:
             raise ValueError(f"color_mode must be one of {COLOR_MODES}, got {self.color_mode!r}")
-        if self.max_pixels is not None and self.max_pixels <= 0:
-            raise ValueError(f"max_image_pixels must be positive or None, got {self.max_pixels!r}")
+        check_max_pixels(self.max_pixels)
+
+
+def check_max_pixels(value: Any) -> int | None:
+    """``max_image_pixels`` as an int > 0, or None (no limit).
+
+    >>> check_max_pixels(10_000)
+    10000
+    """
+    if value is None:
+        return None
+    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"max_image_pixels must be an int > 0 or None (no limit), got {short_repr(value)}"
+        )
+    if value <= 0:
+        raise ValueError(f"max_image_pixels must be an int > 0 or None (no limit), got {value}")
+    return int(value)
 
 
 def read_bytes(path: str) -> bytes:
@@ -210,7 +228,10 @@ def _decode_pillow(data: bytes, path: str, spec: DecodeSpec) -> Decoded:
         raise
     except UnidentifiedImageError as exc:
         raise ImageDecodeError(path, "not an image file (unrecognised format)") from exc
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own limit, checked on open (its warning counts when warnings are errors)
+        raise ImageDecodeError(path, f"possible decompression bomb ({exc})") from exc
+    except (OSError, ValueError, SyntaxError) as exc:
         raise ImageDecodeError(path, f"corrupt or truncated image ({exc})") from exc
     return Decoded(array=np.ascontiguousarray(arr), full_hw=arr.shape[:2], scale=1)
 

@@ -28,7 +28,7 @@ class DemoData:
 def load_fashion_mnist() -> DemoData:
     """The shipped sample: 300 training and 100 test images per class."""
     ref = resources.files("augwise") / "data" / "fashion_mnist_sample.npz"
-    with resources.as_file(ref) as path, np.load(path) as z:
+    with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as z:
         return DemoData(
             x_train=z["x_train"],
             y_train=z["y_train"],

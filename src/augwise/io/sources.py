@@ -1,8 +1,17 @@
 """Where samples come from: class-folder trees, dataframes, and validation splits.
 
-Listing follows Keras (sorted folders, sorted files, the same extensions, relative
-``filenames``), except that in default mode hidden folders and files (names starting
-with ``.``, such as ``.ipynb_checkpoints``) are neither classes nor samples.
+Listing follows Keras (sorted folders, sorted files, relative ``filenames``), except
+that in default mode
+
+* hidden folders and files (names starting with ``.``, such as ``.ipynb_checkpoints``)
+  are neither classes nor samples;
+* GIF and WebP files are samples too (their first frame), besides Keras' extensions;
+* with ``follow_links=True`` each real folder is read once, so a symbolic link loop
+  adds nothing, and broken links are not samples.
+
+Whatever is not a sample (other extensions, hidden entries, links not followed, folders
+that cannot be read, files outside the class folders) is named in
+:attr:`Listing.ignored` with the reason, in both modes: nothing disappears unreported.
 """
 
 from __future__ import annotations
@@ -11,15 +20,23 @@ import collections
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from augwise.core.sampling import STREAM_SPLIT, generator
+from augwise.core.validate import check_choice, short_repr
 
-WHITE_LIST_FORMATS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")
+WHITE_LIST_FORMATS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")  # Keras' extensions
+IMAGE_FORMATS = (*WHITE_LIST_FORMATS, "gif", "webp")  # default mode: first frame of GIF/WebP
 SUBSETS = ("training", "validation")
+_NOT_FOLLOWED = "link to a folder not followed (follow_links=False)"
+
+
+def image_formats(keras_compat: bool) -> tuple[str, ...]:
+    """The extensions read as images: Keras' list under ``keras_compat``, else also GIF/WebP."""
+    return WHITE_LIST_FORMATS if keras_compat else IMAGE_FORMATS
 
 
 @dataclass(frozen=True)
@@ -30,44 +47,211 @@ class Listing:
     filenames: list[str]
     classes: np.ndarray  # int32, one per file
     hidden_skipped: list[str]  # hidden folders/files left out (default mode)
+    ignored: dict[str, str] = field(default_factory=dict)  # path -> why it is not a sample
+    empty_classes: list[str] = field(default_factory=list)  # class folders without images
+    revisited: int = 0  # keras_compat: files listed again through symbolic links (a loop)
+
+    def ignored_summary(self) -> str:
+        """``"Not loaded: 3 entries (hidden file: 2, unsupported extension: 1)."`` or ``""``."""
+        if not self.ignored:
+            return ""
+        kinds = collections.Counter(reason.split(" (")[0] for reason in self.ignored.values())
+        parts = ", ".join(f"{kind}: {n}" for kind, n in kinds.most_common())
+        return f"Not loaded: {len(self.ignored)} entries ({parts})."
 
 
-def check_subset(subset: str | None) -> None:
-    if subset is not None and subset not in SUBSETS:
-        raise ValueError(f"subset must be 'training', 'validation' or None, got {subset!r}")
+def check_subset(subset: Any) -> str | None:
+    """``subset`` itself: ``'training'``, ``'validation'`` or None."""
+    checked: str | None = check_choice("subset", subset, (*SUBSETS, None))
+    return checked
+
+
+def check_classes(classes: Any, *, labels: bool = False) -> list[Any] | None:
+    """``classes`` as a list of class names, or None (all classes).
+
+    A list, tuple or 1-D array (numpy, pandas) of folder names (str); with
+    ``labels=True`` (dataframe labels) ints too, as multi-label rows such as ``[1, 4]``
+    hold them.
+
+    >>> check_classes(("cats", "dogs"))
+    ['cats', 'dogs']
+    """
+    if classes is None:
+        return None
+    kinds = "str or int" if labels else "str, a folder name"
+    if isinstance(classes, str):
+        raise TypeError(
+            f"classes must be a list of class names, not one string: use "
+            f"classes=[{short_repr(classes)}]"
+        )
+    if getattr(classes, "ndim", None) == 1 and hasattr(classes, "tolist"):
+        classes = classes.tolist()  # a numpy array, or a pandas Series, Index or array
+    if not isinstance(classes, (list, tuple)):
+        raise TypeError(
+            f"classes must be a list of class names ({kinds}) or None, got {short_repr(classes)}"
+        )
+    for i, name in enumerate(classes):
+        is_int = isinstance(name, (int, np.integer)) and not isinstance(name, (bool, np.bool_))
+        if not (isinstance(name, str) or (labels and is_int)):
+            raise TypeError(
+                f"classes[{i}] must be a class name ({kinds}), got {short_repr(name)}"
+                + (f": use {str(name)!r}" if is_int else "")
+            )
+    return list(classes)
 
 
 def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def _walk(
-    directory: str, follow_links: bool, include_hidden: bool, hidden: list[str], keras: bool
-) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    walked = sorted(os.walk(directory, followlinks=follow_links), key=lambda t: t[0])
-    for root, dirs, files in walked:
-        if not include_hidden:
-            rel_parts = os.path.relpath(root, directory).split(os.sep)
-            if any(_is_hidden(p) for p in rel_parts if p != "."):
+def _folder_key(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _ext(fname: str) -> str:
+    return os.path.splitext(fname)[1] or "none"
+
+
+class _Walker:
+    """Lists the image files of class folders and records what it leaves out.
+
+    Default mode with ``follow_links``: the root and every folder under a class folder
+    are read at their own path only, and a folder reached through links is read once,
+    so a link loop or a second link to the same folder adds nothing.
+    """
+
+    def __init__(self, root: str, class_dirs: list[str], follow_links: bool,
+                 keras_compat: bool, ignored: dict[str, str], hidden: list[str]) -> None:
+        self.follow_links = follow_links
+        self.keras = keras_compat
+        self.formats = image_formats(keras_compat)
+        self.ignored = ignored
+        self.hidden = hidden
+        self.revisited = 0
+        self.seen: dict[tuple[int, int], str] = {}
+        self.listed: set[tuple[tuple[int, int] | None, str]] = set()
+        self.broken: set[str] = set()  # links to nothing (default mode)
+        if follow_links and not keras_compat:
+            self._add_real_folders(root, class_dirs)
+
+    def _add_real_folders(self, root: str, class_dirs: list[str]) -> None:
+        """Record each folder reachable without following links: identity -> path."""
+        key = _folder_key(root)
+        if key is not None:
+            self.seen[key] = root
+        for top in class_dirs:
+            for folder, dirs, _ in os.walk(top):
+                dirs[:] = [d for d in dirs if not _is_hidden(d)]
+                key = _folder_key(folder)
+                if key is not None:
+                    self.seen.setdefault(key, folder)
+
+    def _unreadable(self, exc: OSError) -> None:
+        self.ignored[str(exc.filename)] = f"folder cannot be read ({exc.strerror or exc})"
+
+    def _prune(self, root: str, dirs: list[str]) -> None:
+        kept: list[str] = []
+        for d in sorted(dirs):
+            full = os.path.join(root, d)
+            if _is_hidden(d):
+                self.hidden.append(full)
+                self.ignored[full] = "hidden folder (not read)"
                 continue
-            for d in dirs:
-                if _is_hidden(d):
-                    hidden.append(os.path.join(root, d))
-        for fname in sorted(files):
-            if not include_hidden and _is_hidden(fname):
-                if fname.lower().endswith(WHITE_LIST_FORMATS):
-                    hidden.append(os.path.join(root, fname))
+            if not self.follow_links:
+                if os.path.islink(full):
+                    self.ignored[full] = _NOT_FOLLOWED
+                    continue
+            elif (key := _folder_key(full)) is not None:
+                first = self.seen.setdefault(key, full)
+                if first != full:
+                    self.ignored[full] = f"link to a folder read once, at {first}"
+                    continue
+            kept.append(d)
+        dirs[:] = kept
+
+    def _scan(self, top: str) -> list[tuple[str, list[str]]]:
+        """``os.walk`` (top-down) for default mode, one ``scandir`` per folder, noting
+        broken links on the way (their type comes with the folder listing)."""
+        walked: list[tuple[str, list[str]]] = []
+        pending = [top]
+        while pending:
+            root = pending.pop()
+            try:
+                with os.scandir(root) as listing:
+                    entries = list(listing)
+            except OSError as exc:
+                self._unreadable(exc)
                 continue
-            if keras and fname.lower().endswith(".tiff"):
-                warnings.warn(
-                    'Using ".tiff" files with multiple bands will cause distortion. '
-                    "Please verify your output.",
-                    stacklevel=4,
-                )
-            if fname.lower().endswith(WHITE_LIST_FORMATS):
-                found.append((root, fname))
-    return found
+            dirs: list[str] = []
+            files: list[str] = []
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    dirs.append(entry.name)
+                    continue
+                files.append(entry.name)
+                if entry.is_symlink() and not os.path.exists(entry.path):
+                    self.broken.add(entry.path)
+            self._prune(root, dirs)
+            walked.append((root, files))
+            pending.extend(os.path.join(root, d) for d in reversed(dirs))
+        return walked
+
+    def _keras_walk(self, top: str) -> list[tuple[str, list[str]]]:
+        """Keras' own ``os.walk``, noting the folder links it does not follow."""
+        walked: list[tuple[str, list[str]]] = []
+        for root, dirs, files in os.walk(top, followlinks=self.follow_links,
+                                         onerror=self._unreadable):
+            if not self.follow_links:
+                for d in dirs:
+                    if os.path.islink(os.path.join(root, d)):
+                        self.ignored[os.path.join(root, d)] = _NOT_FOLLOWED
+            walked.append((root, files))
+        return walked
+
+    def walk(self, top: str) -> list[tuple[str, str]]:
+        """``(folder, file name)`` of each sample, in Keras' order (folders sorted by path)."""
+        walked = self._keras_walk(top) if self.keras else self._scan(top)
+        found: list[tuple[str, str]] = []
+        for root, files in sorted(walked, key=lambda t: t[0]):
+            key = _folder_key(root) if self.keras and self.follow_links else None
+            for fname in sorted(files):
+                if self._is_sample(root, fname):
+                    found.append((root, fname))
+                    if key is not None:
+                        self.revisited += (key, fname) in self.listed
+                        self.listed.add((key, fname))
+        return found
+
+    def _is_sample(self, root: str, fname: str) -> bool:
+        readable = fname.lower().endswith(self.formats)
+        if not self.keras and _is_hidden(fname):
+            if readable:
+                self.hidden.append(os.path.join(root, fname))
+            self.ignored[os.path.join(root, fname)] = "hidden file"
+            return False
+        if self.keras and fname.lower().endswith(".tiff"):
+            warnings.warn(
+                'Using ".tiff" files with multiple bands will cause distortion. '
+                "Please verify your output.",
+                stacklevel=5,
+            )
+        if not readable:
+            self.ignored[os.path.join(root, fname)] = (
+                f"unsupported extension ({_ext(fname)}; reads {', '.join(self.formats)})"
+            )
+            return False
+        if self.broken and (full := os.path.join(root, fname)) in self.broken:
+            self.ignored[full] = f"broken link (to missing {os.readlink(full)!r})"
+            return False
+        return True
 
 
 def list_directory(
@@ -82,6 +266,13 @@ def list_directory(
     """List a class-folder tree as Keras' ``DirectoryIterator`` does.
 
     ``split=(a, b)`` keeps files ``[int(a*n), int(b*n))`` of each class folder.
+    ``keras_warnings=True`` (``keras_compat``) lists exactly what Keras lists (hidden
+    entries included, no GIF/WebP, links followed blindly); ``include_hidden`` alone
+    makes hidden class folders classes.
+
+    >>> listing = list_directory("data")            # doctest: +SKIP
+    >>> listing.filenames[:1], listing.ignored       # doctest: +SKIP
+    (['cats/001.jpg'], {'data/cats/notes.txt': 'unsupported extension (.txt; reads ...)'})
     """
     if not isinstance(directory, (str, os.PathLike)):
         raise TypeError(f"directory must be a path, got {directory!r}")
@@ -89,37 +280,55 @@ def list_directory(
     if not os.path.isdir(directory):
         raise ValueError(f"directory {directory!r} does not exist or is not a folder")
     hidden: list[str] = []
+    ignored: dict[str, str] = {}
+    classes = check_classes(classes)
     if not classes:
         names = []
         for sub in sorted(os.listdir(directory)):
-            if os.path.isdir(os.path.join(directory, sub)):
-                if not include_hidden and _is_hidden(sub):
-                    hidden.append(os.path.join(directory, sub))
-                    continue
+            full = os.path.join(directory, sub)
+            if not os.path.isdir(full):
+                ignored[full] = "outside the class folders (the root holds one folder per class)"
+            elif not include_hidden and _is_hidden(sub):
+                hidden.append(full)
+                ignored[full] = "hidden folder (not a class)"
+            else:
                 names.append(sub)
     else:
         names = list(classes)
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(
+                f"classes lists {', '.join(short_repr(n) for n in repeated[:5])} more than once: "
+                "each class folder would be read (and counted) twice; list each class once"
+            )
         for name in names:
             if not keras_warnings and not os.path.isdir(os.path.join(directory, name)):
                 raise ValueError(f"classes names {name!r}, which is not a folder in {directory!r}")
     class_indices = {name: i for i, name in enumerate(names)}
+    class_dirs = [os.path.join(directory, name) for name in names]
+    walker = _Walker(directory, class_dirs, follow_links, keras_warnings, ignored, hidden)
     filenames: list[str] = []
     labels: list[int] = []
+    empty: list[str] = []
     for name in names:
         class_dir = os.path.join(directory, name)
-        files = _walk(class_dir, follow_links, include_hidden, hidden, keras_warnings)
+        files = walker.walk(class_dir)
+        if not files:
+            empty.append(name)
         if split is not None:
             start, stop = int(split[0] * len(files)), int(split[1] * len(files))
             files = files[start:stop]
-        for root, fname in files:
-            rel = os.path.join(name, os.path.relpath(os.path.join(root, fname), class_dir))
-            filenames.append(rel)
+        for root, fname in files:  # each root is class_dir or under it
+            filenames.append(name + root[len(class_dir):] + os.sep + fname)
             labels.append(class_indices[name])
     return Listing(
         class_indices=class_indices,
         filenames=filenames,
         classes=np.asarray(labels, dtype=np.int32),
         hidden_skipped=hidden,
+        ignored=ignored,
+        empty_classes=empty,
+        revisited=walker.revisited,
     )
 
 
@@ -129,6 +338,15 @@ def keras_split(fraction: float, subset: str | None) -> tuple[float, float] | No
     if subset is None:
         return None
     return (0.0, fraction) if subset == "validation" else (fraction, 1.0)
+
+
+def split_problem(subset: str | None, fraction: float, found: str) -> str:
+    """Why ``subset`` kept none of ``found`` (e.g. ``"the 4 rows"``), with the fix."""
+    fix = (
+        "set validation_split in ImageDataGenerator" if not fraction
+        else "use a larger validation_split, or more data"
+    )
+    return f"subset={subset!r} with validation_split={fraction:g} keeps none of {found}: {fix}"
 
 
 def stratified_subset(

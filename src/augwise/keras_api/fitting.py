@@ -12,6 +12,7 @@ from augwise.core.config import AugmentConfig
 from augwise.core.sampling import RandomStreams, resolve_seed
 from augwise.core.standardize import standardize_batch
 from augwise.core.stats import FeaturewiseStats, ZcaWhitener, fit_statistics
+from augwise.core.validate import check_finite, check_not_empty
 from augwise.io.decode import DEFAULT_MAX_PIXELS
 from augwise.loader.array_iterator import NumpyArrayIterator
 from augwise.loader.file_iterators import FileIterator
@@ -53,9 +54,7 @@ def _pipeline(config: AugmentConfig, x: Any, augment: bool, seed: int) -> tuple[
             max_image_pixels=decode_spec.max_pixels if decode_spec else DEFAULT_MAX_PIXELS,
         )
         return pipe, x.n
-    arr = x.x if isinstance(x, NumpyArrayIterator) else np.asarray(x)
-    if arr.ndim != 4:
-        raise ValueError(f"Input to `.fit()` should have rank 4. Got array with shape: {arr.shape}")
+    arr = x.x if isinstance(x, NumpyArrayIterator) else _checked(np.asarray(x))
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"fit() needs numeric images, got dtype {arr.dtype}")
     axis = 1 if config.data_format == "channels_first" else 3
@@ -68,6 +67,15 @@ def _pipeline(config: AugmentConfig, x: Any, augment: bool, seed: int) -> tuple[
             stacklevel=4,
         )
     return ArrayPipeline(arr, cfg, lambda: None, streams, augment), len(arr)
+
+
+def _checked(x: np.ndarray) -> np.ndarray:
+    """``x`` if it is a non-empty rank-4 array of finite values (raises otherwise)."""
+    if x.ndim != 4:
+        raise ValueError(f"Input to `.fit()` should have rank 4. Got array with shape: {x.shape}")
+    check_not_empty("x", x)
+    check_finite("x", x)
+    return x
 
 
 def fit_stream(
@@ -108,9 +116,7 @@ def fit_arrays_keras(
     cfg = gen.config
     channel_axis = 1 if cfg.data_format == "channels_first" else 3
     row_axis, col_axis = (2, 3) if cfg.data_format == "channels_first" else (1, 2)
-    x = np.asarray(x, dtype=cfg.dtype)
-    if x.ndim != 4:
-        raise ValueError(f"Input to `.fit()` should have rank 4. Got array with shape: {x.shape}")
+    x = _checked(np.asarray(x, dtype=cfg.dtype))
     if x.shape[channel_axis] not in {1, 3, 4}:
         warnings.warn(
             f"Expected input to be images (as Numpy array) following the data format "

@@ -26,6 +26,13 @@ from augwise.core.params import TransformParams
 from augwise.core.sampling import generator, keras_random_transform, resolve_seed, sample_params
 from augwise.core.standardize import keras_standardize, standardize_batch
 from augwise.core.stats import FeaturewiseStats, ZcaWhitener
+from augwise.core.validate import (
+    check_bool,
+    check_finite,
+    check_int,
+    check_not_empty,
+    short_repr,
+)
 from augwise.io.decode import DEFAULT_MAX_PIXELS
 from augwise.keras_api.fitting import fit_arrays_keras, fit_stream
 from augwise.loader.array_iterator import NumpyArrayIterator
@@ -106,7 +113,7 @@ class ImageDataGenerator:
 
     @mean.setter
     def mean(self, value: Any) -> None:
-        object.__setattr__(self, "_mean", None if value is None else np.asarray(value))
+        object.__setattr__(self, "_mean", _statistic("mean", value))
 
     @property
     def std(self) -> np.ndarray | None:
@@ -115,7 +122,7 @@ class ImageDataGenerator:
 
     @std.setter
     def std(self, value: Any) -> None:
-        object.__setattr__(self, "_std", None if value is None else np.asarray(value))
+        object.__setattr__(self, "_std", _statistic("std", value))
 
     @property
     def zca_whitening_matrix(self) -> np.ndarray | None:
@@ -131,6 +138,7 @@ class ImageDataGenerator:
         m = np.asarray(value, dtype=np.float32)
         if m.ndim != 2 or m.shape[0] != m.shape[1]:
             raise ValueError(f"zca_whitening_matrix must be square, got shape {m.shape}")
+        check_finite("zca_whitening_matrix", m)
         eye = np.eye(m.shape[0], dtype=np.float32)
         zca = ZcaWhitener(components=eye, scale=np.ones(m.shape[0], np.float32), dense=m)
         object.__setattr__(self, "_zca", zca)
@@ -219,8 +227,9 @@ class ImageDataGenerator:
     ) -> DirectoryIterator:
         """Batches from a folder with one sub-folder per class.
 
-        ``on_error='skip'`` drops unreadable files from their batch and records each in
-        ``iterator.skipped`` (with a log line); ``'raise'`` raises naming the file.
+        ``on_error='skip'`` records each unreadable file in ``iterator.skipped`` (with a
+        log line) and fills its slot with the next readable sample, so batches keep their
+        size (see docs/differences.md); ``'raise'`` raises naming the file.
         ``cache='memory'`` (or a folder path) keeps decoded images so that later epochs
         skip decoding, bounded by ``cache_limit_bytes``; see :mod:`augwise.io.cache`.
         """
@@ -293,7 +302,7 @@ class ImageDataGenerator:
             if key not in _DEPRECATED_DF_KWARGS:
                 raise TypeError(f"flow_from_dataframe() got an unexpected keyword argument {key!r}")
             warnings.warn(_DEPRECATED_DF_KWARGS[key], DeprecationWarning, stacklevel=2)
-        if class_mode == "other":
+        if isinstance(class_mode, str) and class_mode == "other":
             warnings.warn(
                 '`class_mode="other"` is deprecated, please use `class_mode="raw"`.',
                 DeprecationWarning,
@@ -342,6 +351,7 @@ class ImageDataGenerator:
         Default mode returns a new array and treats each image of a batch on its own;
         ``keras_compat`` works in place over the whole array, as Keras does.
         """
+        check_not_empty("x", np.asarray(x))
         if self.config.keras_compat:
             return keras_standardize(x, self.config, self.current_stats())
         arr = np.array(x, dtype=np.result_type(np.asarray(x).dtype, np.float32), copy=True)
@@ -354,8 +364,11 @@ class ImageDataGenerator:
     def get_random_transform(self, img_shape: tuple[int, ...], seed: int | None = None) -> dict:
         """Random parameters for an image of ``img_shape`` (Keras' dict form)."""
         shape = tuple(int(v) for v in img_shape)
-        if len(shape) != 3:
-            raise ValueError(f"img_shape must be 3-D (one image), got {img_shape!r}")
+        if len(shape) != 3 or min(shape) < 1:
+            raise ValueError(
+                f"img_shape must be the 3-D shape of one image with every dimension at "
+                f"least 1, got {short_repr(img_shape)}"
+            )
         if self.config.keras_compat:
             return keras_random_transform(self.config, shape, seed)
         if self.config.data_format == "channels_first":
@@ -371,9 +384,7 @@ class ImageDataGenerator:
 
     def apply_transform(self, x: np.ndarray, transform_parameters: Any) -> np.ndarray:
         """Apply parameters (a Keras dict or :class:`TransformParams`) to one image."""
-        arr = np.asarray(x)
-        if arr.ndim != 3:
-            raise ValueError(f"apply_transform expects one 3-D image, got shape {arr.shape}")
+        arr = _one_image(x)
         params = (
             transform_parameters
             if isinstance(transform_parameters, TransformParams)
@@ -401,8 +412,9 @@ class ImageDataGenerator:
 
     def random_transform(self, x: np.ndarray, seed: int | None = None) -> np.ndarray:
         """A randomly transformed copy of one image."""
-        params = self.get_random_transform(np.shape(x), seed)
-        return self.apply_transform(x, params)
+        arr = _one_image(x)
+        params = self.get_random_transform(arr.shape, seed)
+        return self.apply_transform(arr, params)
 
     # -- statistics -----------------------------------------------------------------------
 
@@ -413,18 +425,38 @@ class ImageDataGenerator:
         mode streams it in chunks (bounded memory) and applies ``preprocessing_function``
         and ``rescale`` first, exactly as batches will see them.
         """
-        if not isinstance(augment, (bool, np.bool_)):
-            raise TypeError(f"augment must be True or False, got {augment!r}")
-        if not isinstance(rounds, (int, np.integer)) or isinstance(rounds, bool) or rounds < 1:
-            raise ValueError(f"rounds must be a positive int, got {rounds!r}")
+        augment = check_bool("augment", augment)
+        rounds = check_int("rounds", rounds, minimum=1)
+        if seed is not None:
+            check_int("seed", seed, minimum=0)
         if self.config.keras_compat and isinstance(x, (np.ndarray, list, tuple)):
-            stats = fit_arrays_keras(self, np.asarray(x), bool(augment), int(rounds), seed)
+            stats = fit_arrays_keras(self, np.asarray(x), augment, rounds, seed)
         else:
-            stats = fit_stream(self.config, x, bool(augment), int(rounds), seed)
+            stats = fit_stream(self.config, x, augment, rounds, seed)
         object.__setattr__(self, "_mean", stats.mean)
         object.__setattr__(self, "_std", stats.std)
         object.__setattr__(self, "_zca", stats.zca)
         object.__setattr__(self, "_count", stats.count)
+
+
+def _one_image(x: Any) -> np.ndarray:
+    """``x`` as an array of one non-empty 3-D image."""
+    arr = np.asarray(x)
+    if arr.ndim != 3:
+        raise ValueError(f"x must be one 3-D image, got shape {arr.shape}")
+    check_not_empty("x", arr)
+    return arr
+
+
+def _statistic(name: str, value: Any) -> np.ndarray | None:
+    """An assigned ``mean``/``std``: None, or a finite numeric array."""
+    if value is None:
+        return None
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must be numbers, got {short_repr(value)}")
+    check_finite(name, arr)
+    return arr
 
 
 _SELF = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)

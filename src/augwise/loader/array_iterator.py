@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import warnings
 from typing import Any, Protocol
 
 import numpy as np
 
-from augwise.core.config import AugmentConfig
+from augwise.core.config import DATA_FORMATS, AugmentConfig
 from augwise.core.sampling import RandomStreams
 from augwise.core.stats import FeaturewiseStats
-from augwise.io.sources import check_subset, first_subset, stratified_subset
+from augwise.core.validate import (
+    check_bool,
+    check_choice,
+    check_finite,
+    check_not_empty,
+    short_repr,
+)
+from augwise.io.sources import check_subset, first_subset, split_problem, stratified_subset
 from augwise.loader.iterators import Iterator, warn_channels
 from augwise.loader.keras_pipeline import KerasArrayPipeline
 from augwise.loader.labels import ArrayTargets
-from augwise.loader.pipeline import ArrayPipeline, SaveSpec
+from augwise.loader.pipeline import SAVE_FORMATS, ArrayPipeline, SaveSpec
 
 
 class GeneratorLike(Protocol):
@@ -24,16 +33,75 @@ class GeneratorLike(Protocol):
     def current_stats(self) -> FeaturewiseStats | None: ...
 
 
-def save_spec(save_to_dir: Any, save_prefix: str, save_format: str) -> SaveSpec | None:
-    if not save_to_dir:
+def save_spec(
+    save_to_dir: Any, save_prefix: str, save_format: str, channels: int | None = None,
+    keras_compat: bool = False,
+) -> SaveSpec | None:
+    """The checked ``save_to_dir`` options (None: nothing is saved), for images of
+    ``channels`` channels when given (Keras' ``array_to_img`` takes 1, 3 or 4)."""
+    if save_to_dir is None or save_to_dir is False or (
+        isinstance(save_to_dir, str) and not save_to_dir
+    ):
         return None
-    import os
-
+    if not isinstance(save_to_dir, (str, os.PathLike)):
+        raise TypeError(f"save_to_dir must be a folder path or None, got "
+                        f"{short_repr(save_to_dir)}")
     if not os.path.isdir(os.fspath(save_to_dir)):
-        raise ValueError(f"save_to_dir={save_to_dir!r} is not an existing folder")
+        raise ValueError(f"save_to_dir={short_repr(save_to_dir)} is not an existing folder")
     if not isinstance(save_prefix, str):
-        raise TypeError(f"save_prefix must be a string, got {save_prefix!r}")
-    return SaveSpec(os.fspath(save_to_dir), save_prefix, str(save_format))
+        raise TypeError(f"save_prefix must be a string, got {short_repr(save_prefix)}")
+    if not isinstance(save_format, str) or save_format.lower() not in SAVE_FORMATS:
+        raise ValueError(
+            f"save_format must be one of {', '.join(SAVE_FORMATS)}, got {short_repr(save_format)}"
+        )
+    writable = (1, 3, 4) if keras_compat else (1, 2, 3, 4)
+    if channels is not None and channels not in writable:
+        raise ValueError(
+            f"save_to_dir writes images of {', '.join(map(str, writable))} channels "
+            f"{'(keras_compat) ' if keras_compat else ''}and these have {channels}: "
+            "leave save_to_dir out"
+        )
+    no_alpha = ("jpeg", "jpg", "ppm") + (("bmp",) if channels == 2 else ())
+    if channels in (2, 4) and save_format.lower() in no_alpha:
+        raise ValueError(
+            f"save_format={save_format!r} cannot store the alpha channel of {channels}-channel "
+            "images: use save_format='png'"
+        )
+    return SaveSpec(os.fspath(save_to_dir), save_prefix, save_format)
+
+
+def check_samples(n: int, source: str, why: str, keras_compat: bool) -> None:
+    """Refuse an iterator without samples, saying ``why`` (the step that dropped the last
+    ones, and the fix); ``keras_compat`` keeps Keras' empty iterator, with a warning."""
+    if n:
+        return
+    message = f"{source} has 0 samples: {why}"
+    if keras_compat:
+        warnings.warn(
+            message + ". keras_compat returns the empty iterator, as Keras does", stacklevel=5
+        )
+        return
+    raise ValueError(message)
+
+
+def _length(name: str, value: Any) -> int:
+    """``len(value)``, or a ``TypeError`` naming ``name`` when it has none."""
+    try:
+        return len(value)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be an array with one entry per image, got {short_repr(value)}"
+        ) from None
+
+
+def _per_image(name: str, value: Any) -> np.ndarray:
+    """``value`` as an array of one entry per image (a string has a length, but is one)."""
+    array = np.asarray(value)
+    if array.ndim == 0:
+        raise TypeError(
+            f"{name} must be an array with one entry per image, got {short_repr(value)}"
+        )
+    return array
 
 
 class NumpyArrayIterator(Iterator):
@@ -62,8 +130,11 @@ class NumpyArrayIterator(Iterator):
     ) -> None:
         config = image_data_generator.config
         self.image_data_generator = image_data_generator
-        self.data_format = data_format or config.data_format
-        self.dtype = dtype or config.dtype
+        self.data_format = (
+            config.data_format if data_format is None
+            else check_choice("data_format", data_format, DATA_FORMATS)
+        )
+        self.dtype = config.replace(dtype=config.dtype if dtype is None else dtype).dtype
         check_subset(subset)
         if isinstance(x, (tuple, list)):
             if len(x) != 2:
@@ -76,52 +147,73 @@ class NumpyArrayIterator(Iterator):
             ]
             x = x[0]
             for xx in x_misc:
-                if len(x) != len(xx):
+                if _length("x[0]", x) != _length("x[1] (extra inputs)", xx):
                     raise ValueError(
                         "All of the arrays in `x` should have the same length. Found a pair "
                         f"with: len(x[0]) = {len(x)}, len(x[?]) = {len(xx)}"
                     )
         else:
             x_misc = []
-        if y is not None and len(x) != len(y):
+        if y is not None and _length("x", x) != _length("y", y):
             raise ValueError(
                 "`x` (images tensor) and `y` (labels) should have the same length. "
                 f"Found: x.shape = {np.asarray(x).shape}, y.shape = {np.asarray(y).shape}"
             )
-        if sample_weight is not None and len(x) != len(sample_weight):
+        if sample_weight is not None and _length("x", x) != _length("sample_weight",
+                                                                    sample_weight):
             raise ValueError(
                 "`x` (images tensor) and `sample_weight` should have the same length. "
                 f"Found: x.shape = {np.asarray(x).shape}, "
                 f"sample_weight.shape = {np.asarray(sample_weight).shape}"
             )
+        check_bool("shuffle", shuffle)
+        check_bool("ignore_class_split", ignore_class_split)
+        check_bool("use_multiprocessing", use_multiprocessing)
+        x = np.asarray(x)
+        if x.ndim != 4:
+            raise ValueError(
+                "x (the input data) should have rank 4, (images, "
+                + ("channels, height, width" if self.data_format == "channels_first"
+                   else "height, width, channels")
+                + f"). You passed an array with shape {x.shape}"
+            )
+        check_not_empty("x", x)
+        x = self._numbers(x, config.keras_compat)
+        # NaN or inf would spread to every batch (and, through fit(), every statistic)
+        check_finite("x", x)
+        if y is not None:
+            y = _per_image("y", y)
+            check_finite("y", y)
+        if sample_weight is not None:
+            sample_weight = _per_image("sample_weight", sample_weight)
+            if sample_weight.dtype.kind not in "fiub":
+                raise TypeError(
+                    f"sample_weight must hold numbers, got dtype {sample_weight.dtype}"
+                )
+            check_finite("sample_weight", sample_weight)
         if subset is not None:
             rows = self._subset_rows(x, y, config, subset, ignore_class_split)
-            x = np.asarray(x)[rows]
+            check_samples(
+                len(rows), "flow()", split_problem(subset, config.validation_split,
+                                                   f"the {len(x)} images"), config.keras_compat,
+            )
+            x = x[rows]
             x_misc = [np.asarray(xx)[rows] for xx in x_misc]
             if y is not None:
-                y = np.asarray(y)[rows]
+                y = y[rows]
             if sample_weight is not None:
-                sample_weight = np.asarray(sample_weight)[rows]
-        if config.keras_compat:
-            self.x = np.asarray(x, dtype=self.dtype)
-        else:
-            self.x = np.asarray(x)
-            if self.x.dtype.kind not in "fiub":
-                raise TypeError(f"x must hold numbers, got dtype {self.x.dtype}")
+                sample_weight = sample_weight[rows]
+        self.x = x
         self.x_misc = x_misc
-        if self.x.ndim != 4:
-            raise ValueError(
-                "Input data in `NumpyArrayIterator` should have rank 4. You passed an array "
-                f"with shape {self.x.shape}"
-            )
         warn_channels(self.x, self.data_format)
-        self.y = np.asarray(y) if y is not None else None
-        self.sample_weight = np.asarray(sample_weight) if sample_weight is not None else None
+        self.y = y
+        self.sample_weight = sample_weight
         self.save_to_dir = save_to_dir
         self.save_prefix = save_prefix
         self.save_format = save_format
         self.subset = subset
-        save = save_spec(save_to_dir, save_prefix, save_format)
+        channels = self.x.shape[1 if self.data_format == "channels_first" else 3]
+        save = save_spec(save_to_dir, save_prefix, save_format, channels, config.keras_compat)
         cfg = config.replace(data_format=self.data_format, dtype=self.dtype)
         stats = image_data_generator.current_stats
         pipeline: ArrayPipeline | KerasArrayPipeline
@@ -142,6 +234,18 @@ class NumpyArrayIterator(Iterator):
             use_multiprocessing=use_multiprocessing,
             max_queue_size=max_queue_size,
         )
+
+    def _numbers(self, x: np.ndarray, keras_compat: bool) -> np.ndarray:
+        """``x`` itself (default mode), or cast to ``dtype`` as Keras does (keras_compat);
+        a ``TypeError`` when it does not hold numbers."""
+        if not keras_compat:
+            if x.dtype.kind not in "fiub":
+                raise TypeError(f"x must hold numbers, got dtype {x.dtype}")
+            return x
+        try:
+            return np.asarray(x, dtype=self.dtype)
+        except (TypeError, ValueError):
+            raise TypeError(f"x must hold numbers, got dtype {x.dtype}") from None
 
     @staticmethod
     def _subset_rows(

@@ -1,24 +1,62 @@
-"""``flow_from_directory`` and ``flow_from_dataframe`` iterators."""
+"""``flow_from_directory`` and ``flow_from_dataframe`` iterators.
+
+Nothing is left out silently: entries of a class-folder tree that are not samples are
+in ``iterator.ignored_files`` (printed as a summary line and logged), class folders
+without images warn, and a class whose every file was skipped by ``on_error="skip"``
+warns when that is found out.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from augwise.core.config import AugmentConfig
+from augwise.core.config import DATA_FORMATS, AugmentConfig
+from augwise.core.machine import total_memory
 from augwise.core.sampling import RandomStreams
+from augwise.core.stats import FeaturewiseStats
+from augwise.core.validate import check_bool, check_choice, check_int
 from augwise.io.cache import DecodedCache, make_cache
 from augwise.io.dataframe import prepare_dataframe
-from augwise.io.decode import CHANNELS, COLOR_MODES, DEFAULT_MAX_PIXELS, INTERPOLATIONS
-from augwise.io.sources import check_subset, keras_split, list_directory, stratified_subset
-from augwise.loader.array_iterator import GeneratorLike, save_spec
-from augwise.loader.iterators import Iterator
+from augwise.io.decode import (
+    CHANNELS,
+    COLOR_MODES,
+    DEFAULT_MAX_PIXELS,
+    INTERPOLATIONS,
+    check_max_pixels,
+)
+from augwise.io.sources import (
+    Listing,
+    check_subset,
+    keras_split,
+    list_directory,
+    split_problem,
+    stratified_subset,
+)
+from augwise.loader.array_iterator import GeneratorLike, check_samples, save_spec
+from augwise.loader.iterators import Iterator, Made
 from augwise.loader.keras_pipeline import KerasFilePipeline
 from augwise.loader.labels import DATAFRAME_CLASS_MODES, FILE_CLASS_MODES, FileTargets
-from augwise.loader.pipeline import FilePipeline
+from augwise.loader.pipeline import ON_ERROR, FilePipeline
+
+log = logging.getLogger("augwise")
+_SHOWN_IGNORED = 5  # paths named in the log line about ignored entries
+
+
+class _NoAugmentation:
+    """What an iterator built with ``image_data_generator=None`` uses: as in Keras, images
+    are only loaded and resized (the defaults of ``ImageDataGenerator()``)."""
+
+    def __init__(self) -> None:
+        self.config = AugmentConfig()
+
+    def current_stats(self) -> FeaturewiseStats | None:
+        return None
 
 
 def _target_size(value: Any) -> tuple[int, int]:
@@ -32,12 +70,56 @@ def _target_size(value: Any) -> tuple[int, int]:
     return (int(value[0]), int(value[1]))
 
 
+def _check_batch_memory(
+    batch_size: int, target_size: tuple[int, int], channels: int, itemsize: int
+) -> None:
+    """Refuse batches larger than the machine's memory up front, not at the first batch."""
+    need = batch_size * target_size[0] * target_size[1] * channels * itemsize
+    ram = total_memory()
+    if ram and need > ram:
+        raise ValueError(
+            f"target_size={target_size} with batch_size={batch_size} needs "
+            f"{need / 2**30:,.1f} GiB for one batch ({batch_size} x {target_size[0]} x "
+            f"{target_size[1]} x {channels} values x {itemsize} bytes), more than this "
+            f"machine's memory ({ram / 2**30:,.1f} GiB): use a smaller target_size or batch_size"
+        )
+
+
+def _warn_empty_classes(names: Sequence[str], where: str, fix: str) -> None:
+    if names:
+        shown = ", ".join(repr(n) for n in names[:10]) + (" ..." if len(names) > 10 else "")
+        warnings.warn(
+            f"{len(names)} class(es) have no images in {where}: {shown}. They stay classes "
+            f"(a model output that never sees a label); {fix}.",
+            stacklevel=4,
+        )
+
+
+def _why_no_files(listing: Listing, subset: str | None, fraction: float) -> str:
+    """Why a class-folder listing gave no samples, with the fix."""
+    ignored = (" " + listing.ignored_summary()) if listing.ignored else ""
+    if not listing.class_indices:
+        return (
+            "it has no class folders (it must hold one sub-folder of images per class; "
+            f"files directly in it are not read).{ignored}"
+        )
+    if len(listing.empty_classes) == len(listing.class_indices):
+        return (
+            f"its {len(listing.class_indices)} class folder(s) hold no image files.{ignored} "
+            "Check the path, and that each class folder holds images"
+        )
+    return split_problem(
+        subset, fraction, "the images (it takes int(validation_split x the images) of each "
+        "class folder, 0 for every class)"
+    )
+
+
 class FileIterator(Iterator):
     """Shared set-up of the two file iterators (Keras' ``BatchFromFilesMixin``)."""
 
     def _set_processing_attrs(
         self,
-        image_data_generator: GeneratorLike,
+        image_data_generator: GeneratorLike | None,
         target_size: Any,
         color_mode: str,
         data_format: str | None,
@@ -49,22 +131,20 @@ class FileIterator(Iterator):
         keep_aspect_ratio: bool,
         dtype: str | None,
     ) -> AugmentConfig:
-        config = image_data_generator.config
+        self._generator: GeneratorLike = (
+            _NoAugmentation() if image_data_generator is None else image_data_generator
+        )
+        config = self._generator.config
         self.image_data_generator = image_data_generator
         self.target_size = _target_size(target_size)
-        self.keep_aspect_ratio = bool(keep_aspect_ratio)
-        if color_mode not in COLOR_MODES:
-            raise ValueError(
-                f'Invalid color mode: {color_mode}; expected "rgb", "rgba", or "grayscale".'
-            )
-        if interpolation not in INTERPOLATIONS:
-            raise ValueError(
-                f"Invalid interpolation method {interpolation} specified. Supported methods "
-                f"are {', '.join(INTERPOLATIONS)}"
-            )
-        self.color_mode = color_mode
-        self.data_format = data_format or config.data_format
-        self.dtype = dtype or config.dtype
+        self.keep_aspect_ratio = check_bool("keep_aspect_ratio", keep_aspect_ratio)
+        self.color_mode = check_choice("color_mode", color_mode, COLOR_MODES)
+        check_choice("interpolation", interpolation, INTERPOLATIONS)
+        self.data_format = (
+            config.data_format if data_format is None
+            else check_choice("data_format", data_format, DATA_FORMATS)
+        )
+        self.dtype = config.replace(dtype=config.dtype if dtype is None else dtype).dtype
         c = CHANNELS[color_mode]
         if self.data_format == "channels_last":
             self.image_shape: tuple[int, ...] = (*self.target_size, c)
@@ -96,12 +176,22 @@ class FileIterator(Iterator):
         cache: Any = None,
         cache_limit_bytes: int | None = None,
     ) -> None:
-        save = save_spec(self.save_to_dir, self.save_prefix, self.save_format)
+        check_bool("shuffle", shuffle)
+        check_bool("use_multiprocessing", use_multiprocessing)
+        max_image_pixels = check_max_pixels(max_image_pixels)
+        itemsize = 1 if config.output_dtype == "uint8" else np.dtype(config.dtype).itemsize
+        _check_batch_memory(
+            check_int("batch_size", batch_size, 1), self.target_size,
+            CHANNELS[self.color_mode], itemsize,
+        )
+        save = save_spec(
+            self.save_to_dir, self.save_prefix, self.save_format, CHANNELS[self.color_mode]
+        )
         decoded_cache = make_cache(cache, cache_limit_bytes)
         if decoded_cache is not None and config.keras_compat:
             raise ValueError("cache= needs default mode (keras_compat=False)")
         self.cache = decoded_cache
-        stats = self.image_data_generator.current_stats
+        stats = self._generator.current_stats
         pipeline: FilePipeline | KerasFilePipeline
         if config.keras_compat:
             pipeline = KerasFilePipeline(
@@ -113,6 +203,7 @@ class FileIterator(Iterator):
                 color_mode=self.color_mode,
                 interpolation=self.interpolation,
                 keep_aspect_ratio=self.keep_aspect_ratio,
+                on_error=on_error,
             )
         else:
             augment = self.subset != "validation" or config.augment_validation
@@ -145,6 +236,47 @@ class FileIterator(Iterator):
         )
 
     cache: DecodedCache | None
+    empty_classes: list[str]
+    _class_paths: dict[str, set[str]] | None = None
+    _skips_seen = 0
+
+    def _deliver(self, made: Made) -> Any:
+        batch = super()._deliver(made)
+        self._check_lost_classes()
+        return batch
+
+    def _check_lost_classes(self) -> None:
+        """Warn (once per class) when ``on_error="skip"`` has skipped every file of a class."""
+        skipped = self.skipped
+        if len(skipped) == self._skips_seen:
+            return
+        self._skips_seen = len(skipped)
+        if self._class_paths is None:
+            self._class_paths = self._paths_by_class()
+        lost = [
+            name for name, paths in self._class_paths.items()
+            if paths and name not in self.empty_classes and paths <= skipped.keys()
+        ]
+        if lost:
+            self.empty_classes = [*self.empty_classes, *lost]
+            warnings.warn(
+                f"every file of class(es) {', '.join(map(repr, lost))} was skipped as "
+                "unreadable (on_error='skip'): they are classes with 0 images; see "
+                "iterator.skipped for the files and reasons",
+                stacklevel=2,
+            )
+
+    def _paths_by_class(self) -> dict[str, set[str]]:
+        indices: dict[str, int] = getattr(self, "class_indices", {})
+        names = {i: name for name, i in indices.items()}
+        by_class: dict[str, set[str]] = {name: set() for name in indices}
+        labels = getattr(self, "classes", None)
+        if labels is None:
+            return by_class
+        for path, label in zip(self._filepaths, labels, strict=True):
+            for i in label if isinstance(label, (list, tuple)) else [label]:
+                by_class[names[int(i)]].add(path)
+        return by_class
 
     def cache_info(self) -> dict[str, int] | None:
         """Decoded-image cache counters (hits, misses, evictions, entries, bytes), or None."""
@@ -166,7 +298,7 @@ class DirectoryIterator(FileIterator):
     def __init__(
         self,
         directory: Any,
-        image_data_generator: GeneratorLike,
+        image_data_generator: GeneratorLike | None,
         target_size: Any = (256, 256),
         color_mode: str = "rgb",
         classes: Sequence[str] | None = None,
@@ -193,15 +325,15 @@ class DirectoryIterator(FileIterator):
         cache: Any = None,
         cache_limit_bytes: int | None = None,
     ) -> None:
+        follow_links = check_bool("follow_links", follow_links)
+        verbose = check_bool("verbose", verbose)
+        check_choice("class_mode", class_mode, FILE_CLASS_MODES)
+        check_choice("on_error", on_error, ON_ERROR)
         config = self._set_processing_attrs(
             image_data_generator, target_size, color_mode, data_format, save_to_dir,
             save_prefix, save_format, subset, interpolation, keep_aspect_ratio, dtype,
         )
         self.directory = os.fspath(directory) if isinstance(directory, os.PathLike) else directory
-        if class_mode not in self.allowed_class_modes:
-            raise ValueError(
-                f"Invalid class_mode: {class_mode}; expected one of: {self.allowed_class_modes}"
-            )
         self.class_mode = class_mode
         stratified = (
             not config.keras_compat and config.validation_split_mode == "stratified"
@@ -221,13 +353,22 @@ class DirectoryIterator(FileIterator):
             filenames = [filenames[i] for i in rows]
             labels = labels[rows]
         self.hidden_skipped = listing.hidden_skipped
+        self.ignored_files = listing.ignored
+        self.empty_classes = list(listing.empty_classes)
         self.class_indices = listing.class_indices
         self.num_classes = len(self.class_indices)
         self.filenames = filenames
         self.samples = len(filenames)
         self.classes = np.asarray(labels, dtype=np.int32)
+        check_samples(
+            self.samples, f"flow_from_directory({self.directory!r})",
+            _why_no_files(listing, subset, config.validation_split), config.keras_compat,
+        )
         if verbose:
             print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
+            if listing.ignored:
+                print(listing.ignored_summary() + " See .ignored_files for each.")
+        self._report_listing(listing.ignored, listing.revisited)
         self._filepaths = [os.path.join(self.directory, f) for f in self.filenames]
         targets = FileTargets(
             class_mode, self.classes, self.num_classes, None, None, np.dtype(config.dtype)
@@ -238,6 +379,26 @@ class DirectoryIterator(FileIterator):
             use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size,
             cache=cache, cache_limit_bytes=cache_limit_bytes,
         )
+
+    def _report_listing(self, ignored: dict[str, str], revisited: int) -> None:
+        if ignored:
+            shown = "; ".join(f"{p}: {why}" for p, why in list(ignored.items())[:_SHOWN_IGNORED])
+            more = len(ignored) - _SHOWN_IGNORED
+            log.warning(
+                "augwise: %d entries under %s are not samples: %s%s",
+                len(ignored), self.directory, shown, f"; and {more} more" if more > 0 else "",
+            )
+        _warn_empty_classes(
+            self.empty_classes, f"{self.directory!r}",
+            "add images, remove the folders, or pass classes=[...] without them",
+        )
+        if revisited:
+            warnings.warn(
+                f"follow_links=True reached {revisited} files under {self.directory!r} more "
+                "than once through symbolic links (a link loop?); keras_compat keeps them as "
+                "Keras does, default mode lists each folder once",
+                stacklevel=4,
+            )
 
     @property
     def labels(self) -> np.ndarray:
@@ -287,8 +448,9 @@ class DataFrameIterator(FileIterator):
         cache: Any = None,
         cache_limit_bytes: int | None = None,
     ) -> None:
-        if image_data_generator is None:
-            raise TypeError("image_data_generator is required")
+        validate_filenames = check_bool("validate_filenames", validate_filenames)
+        verbose = check_bool("verbose", verbose)
+        check_choice("on_error", on_error, ON_ERROR)
         config = self._set_processing_attrs(
             image_data_generator, target_size, color_mode, data_format, save_to_dir,
             save_prefix, save_format, subset, interpolation, keep_aspect_ratio, dtype,
@@ -312,8 +474,14 @@ class DataFrameIterator(FileIterator):
             subset=subset,
             split_mode=split_mode,
             split_seed=config.seed if config.seed is not None else 0,
+            keras_compat=config.keras_compat,
         )
         self.invalid_filenames = prepared.invalid
+        self.duplicate_rows = prepared.duplicates
+        self.empty_classes = list(prepared.empty_classes)
+        _warn_empty_classes(
+            self.empty_classes, "the dataframe", "add rows for them or leave them out of classes"
+        )
         has_classes = class_mode not in ("input", "multi_output", "raw", None)
         if has_classes:
             self.class_indices = prepared.class_indices
@@ -322,6 +490,10 @@ class DataFrameIterator(FileIterator):
         self._sample_weight = prepared.sample_weight
         self._targets = prepared.targets
         self.samples = len(self.filenames)
+        check_samples(
+            self.samples, "flow_from_dataframe", prepared.why_empty or "no row is left",
+            config.keras_compat,
+        )
         if verbose:
             validated = "validated" if validate_filenames else "non-validated"
             if has_classes:

@@ -16,7 +16,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterator as TypingIterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -28,9 +28,17 @@ from augwise.io.sources import WHITE_LIST_FORMATS
 from augwise.loader.executor import Prefetcher, WorkerPool
 from augwise.loader.keras_pipeline import GLOBAL_RNG_LOCK, KerasPipeline
 from augwise.loader.labels import ArrayTargets, FileTargets
-from augwise.loader.pipeline import BatchImages, Pipeline
+from augwise.loader.pipeline import BatchImages, Pipeline, after
 
 Targets = ArrayTargets | FileTargets
+
+
+class Made(NamedTuple):
+    """A computed batch, not yet handed to the user."""
+
+    epoch: int
+    images: BatchImages
+    batch: Any  # what the user receives: images, targets, sample weights
 
 
 def default_workers() -> int:
@@ -72,6 +80,11 @@ class Iterator:
             raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
         if seed is not None:
             _check_int("seed", seed, 0)
+            if config.keras_compat and seed >= 2**32:
+                raise ValueError(
+                    f"seed must be < 2**32 with keras_compat=True (Keras seeds NumPy's global "
+                    f"generator with it), got {seed}"
+                )
         self.seed = seed
         self.shuffle = bool(shuffle)
         self.batch_index = 0
@@ -95,6 +108,7 @@ class Iterator:
         self._order_lock = threading.Lock()
         self._pool = WorkerPool(self._workers)
         self._stream: Prefetcher[tuple[int, int], Any] | None = None
+        self._flow_window: tuple[np.ndarray, int] = (np.arange(0), 0)  # compat: order, end
         self.index_generator = self._flow_index()
 
     # -- keras.utils.PyDataset protocol -----------------------------------------------
@@ -163,14 +177,27 @@ class Iterator:
     def _indices(self, epoch: int, idx: int) -> np.ndarray:
         return self.order(epoch)[self.batch_size * idx : self.batch_size * (idx + 1)]
 
-    def _compute(self, key: tuple[int, int]) -> Any:
+    def _make(self, key: tuple[int, int]) -> Made:
+        """Batch ``idx`` of ``epoch`` (``key``); the slots of skipped files are filled by
+        the next readable samples of the epoch's order after the batch (cyclically)."""
         epoch, idx = key
-        indices = self._indices(epoch, idx)
         if not isinstance(self.pipeline, Pipeline):
             raise TypeError("default-mode batches need a default pipeline")
-        res = self.pipeline.run(epoch, indices)
-        self.last_batch = res
-        return self.targets.batch(res.x, indices[res.kept])
+        order = self.order(epoch)
+        end = min(self.n, self.batch_size * (idx + 1))
+        res = self.pipeline.run(epoch, order[self.batch_size * idx : end], after(order, end))
+        return Made(epoch, res, self.targets.batch(res.x, res.sources[res.kept]))
+
+    def _deliver(self, made: Made) -> Any:
+        """Hand a batch to the user: ``save_to_dir`` writes exactly the batches consumed."""
+        self.last_batch = made.images
+        if isinstance(self.pipeline, Pipeline):
+            self.pipeline.save_batch(made.epoch, made.images)
+        return made.batch
+
+    def _compute(self, key: tuple[int, int]) -> Any:
+        """Batch ``key = (epoch, idx)`` for the user (computed here, then delivered)."""
+        return self._deliver(self._make(key))
 
     def __getitem__(self, idx: int) -> Any:
         if not isinstance(idx, (int, np.integer)) or isinstance(idx, bool):
@@ -191,7 +218,8 @@ class Iterator:
 
     def batch_params(self, idx: int, epoch: int | None = None) -> list[TransformParams]:
         """Replay the parameters of batch ``idx`` of ``epoch`` (default: current), without
-        decoding anything (default mode)."""
+        decoding anything (default mode).  A skipped file's slot keeps its parameters: they
+        are applied to the stand-in sample (see :attr:`BatchImages.sources`)."""
         if self.keras_compat or not isinstance(self.pipeline, Pipeline):
             raise ValueError(
                 "batch_params needs default mode: keras_compat draws are not replayable"
@@ -236,7 +264,7 @@ class Iterator:
         with self.lock:
             if self._stream is None:
                 self._stream = Prefetcher(
-                    self._compute,
+                    self._make,
                     self._keys(self.epoch, self.batch_index),
                     self._pool.get(),
                     self._max_queue_size if self._workers > 0 else 1,
@@ -247,7 +275,7 @@ class Iterator:
             if self.batch_index >= len(self):
                 self.batch_index = 0
                 self.epoch += 1
-        return next(stream)
+        return self._deliver(next(stream))
 
     def epoch_batches(self, epoch: int | None = None) -> TypingIterator[Any]:
         """All batches of one epoch in order, prefetched on the worker threads."""
@@ -257,9 +285,10 @@ class Iterator:
                 yield self[i]
             return
         keys = iter([(e, b) for b in range(len(self))])
-        stream = Prefetcher(self._compute, keys, self._pool.get(), self._max_queue_size)
+        stream = Prefetcher(self._make, keys, self._pool.get(), self._max_queue_size)
         try:
-            yield from stream
+            for made in stream:
+                yield self._deliver(made)
         finally:
             stream.close()
 
@@ -289,7 +318,10 @@ class Iterator:
 
     @property
     def skipped(self) -> dict[str, str]:
-        """Files skipped with ``on_error='skip'``: path -> reason."""
+        """Files skipped with ``on_error='skip'``: path -> reason (``len()``: the count).
+
+        A skipped file's slot in a batch is filled by another sample, so batches keep
+        their size and ``len(self)`` holds."""
         log = getattr(self.pipeline, "skipped", None)
         return dict(log.files) if log is not None else {}
 
@@ -306,18 +338,25 @@ class Iterator:
             if self.index_array is None:
                 self._set_index_array()
             assert self.index_array is not None
-            index_array = self.index_array[self.batch_size * idx : self.batch_size * (idx + 1)]
+            order = self.index_array
+            end = min(self.n, self.batch_size * (idx + 1))
+            index_array = order[self.batch_size * idx : end]
             params = pipeline.draw(index_array)
-        return self._keras_finish(pipeline, index_array, params)
+        return self._keras_finish(pipeline, index_array, params, order, end)
 
     def _keras_finish(
-        self, pipeline: KerasPipeline, index_array: np.ndarray, params: list[dict[str, Any]]
+        self,
+        pipeline: KerasPipeline,
+        index_array: np.ndarray,
+        params: list[dict[str, Any]],
+        order: np.ndarray,
+        end: int,
     ) -> Any:
-        res = pipeline.apply(index_array, params)
+        res = pipeline.apply(index_array, params, after(order, end))
         self.last_batch = res
         with GLOBAL_RNG_LOCK:
-            pipeline.save_batch(index_array, res.x)
-        return self.targets.batch(res.x, index_array)
+            pipeline.save_batch(res)
+        return self.targets.batch(res.x, res.sources[res.kept])
 
     def _flow_index(self) -> TypingIterator[np.ndarray]:
         self.reset()
@@ -333,6 +372,7 @@ class Iterator:
                 self.batch_index = 0
             self.total_batches_seen += 1
             assert self.index_array is not None
+            self._flow_window = (self.index_array, min(self.n, current_index + self.batch_size))
             yield self.index_array[current_index : current_index + self.batch_size]
 
     def _keras_next(self) -> Any:
@@ -341,8 +381,9 @@ class Iterator:
             raise TypeError("keras_compat batches need a Keras pipeline")
         with GLOBAL_RNG_LOCK:
             index_array = next(self.index_generator)
+            order, end = self._flow_window
             params = pipeline.draw(index_array)
-        return self._keras_finish(pipeline, index_array, params)
+        return self._keras_finish(pipeline, index_array, params, order, end)
 
 
 def warn_channels(x: np.ndarray, data_format: str) -> None:

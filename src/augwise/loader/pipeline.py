@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -30,6 +31,7 @@ from augwise.core.kernels import (
     WarpSpec,
     apply_colour,
     area_shrink,
+    frame_bounds,
     fused_interpolation,
     remap_batch,
     shrink_factor,
@@ -55,18 +57,103 @@ log = logging.getLogger("augwise")
 
 StatsSource = Callable[[], FeaturewiseStats | None]
 ON_ERROR = ("raise", "skip")
+T = TypeVar("T")
 SAVE_FORMATS = ("png", "jpeg", "jpg", "bmp", "ppm", "tif", "tiff", "gif", "webp")
 
 
 @dataclass(frozen=True)
 class BatchImages:
-    """One processed batch and how it was made."""
+    """One processed batch and how it was made, one slot per requested sample.
 
-    x: np.ndarray  # final images (kept rows only), output dtype and data format
-    kept: np.ndarray  # bool per requested index: False where a file was skipped
-    params: BatchParams  # parameters of every requested index (identity if not augmented)
+    The slot of a file skipped with ``on_error='skip'`` is filled by a stand-in sample
+    (see :func:`refill`): ``sources`` says whose image each slot holds; the slot keeps
+    its own parameters.
+    """
+
+    x: np.ndarray  # final images (kept slots only), output dtype and data format
+    indices: np.ndarray  # int64: the sample requested for each slot
+    sources: np.ndarray  # int64: the sample whose image fills each slot (-1: none, left out)
+    params: BatchParams  # parameters of every slot (identity if not augmented)
     stage: np.ndarray  # (n, H, W, C) augmented images before the float cast (float arrays
     # already in the output dtype: the same array as ``x``, standardised in place)
+
+    @property
+    def kept(self) -> np.ndarray:
+        """Bool per slot: False where a file was skipped and nothing stood in."""
+        return np.asarray(self.sources >= 0)
+
+
+def check_on_error(on_error: str) -> str:
+    """``on_error`` itself, or a ValueError naming the accepted values."""
+    if on_error not in ON_ERROR:
+        raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    return on_error
+
+
+def after(order: np.ndarray, end: int) -> Iterator[int]:
+    """The samples of ``order`` from position ``end`` on, wrapping round once."""
+    n = len(order)
+    for p in range(n):
+        yield int(order[(end + p) % n])
+
+
+def refill(
+    count: int, candidates: Iterable[int], read: Callable[[int], T | None], skipped: SkipLog
+) -> Iterator[tuple[int, T]]:
+    """Stand-ins for ``count`` skipped slots: the first readable ``candidates`` in order
+    (``read`` returns None for an unreadable one), round again if too few are readable.
+
+    Raises ValueError when no candidate is readable.
+    """
+    found: list[int] = []
+    for j in candidates:
+        if len(found) == count:
+            return
+        item = read(j)
+        if item is not None:
+            found.append(j)
+            yield j, item
+    if not found:
+        path, reason = next(iter(skipped.files.items()), ("?", "?"))
+        raise ValueError(
+            f"on_error='skip' found no readable image: all {len(skipped)} files were skipped "
+            f"(e.g. {path!r}: {reason}); see the iterator's .skipped, and fix or remove them"
+        )
+    for k in range(count - len(found)):
+        j = found[k % len(found)]
+        item = read(j)
+        if item is None:  # pragma: no cover - read() gave it once already
+            raise ValueError(f"sample {j} became unreadable during the epoch")
+        yield j, item
+
+
+def fill_slots(
+    indices: np.ndarray,
+    read: Callable[[int], T | None],
+    fill: Callable[[int, T], None],
+    stand_ins: Iterable[int] | None,
+    skipped: SkipLog,
+) -> np.ndarray:
+    """``fill(slot, item)`` with each slot's ``read(sample)``; the slots of unreadable
+    samples get stand-ins from :func:`refill` (none without ``stand_ins``).
+
+    Returns the sources: the sample that filled each slot, -1 where none did.
+    """
+    sources = np.array(indices, dtype=np.int64)
+    bad = []
+    for i, j in enumerate(sources.tolist()):
+        item = read(j)
+        if item is None:
+            bad.append(i)
+            sources[i] = -1
+        else:
+            fill(i, item)
+    if bad and stand_ins is not None:
+        found = refill(len(bad), stand_ins, read, skipped)
+        for i, (j, item) in zip(bad, found, strict=True):
+            sources[i] = j
+            fill(i, item)
+    return sources
 
 
 @dataclass(frozen=True)
@@ -112,8 +199,11 @@ class Pipeline:
         h, w, c = self.hwc
         return (c, h, w) if self.config.data_format == "channels_first" else (h, w, c)
 
-    def run(self, epoch: int, indices: np.ndarray) -> BatchImages:
-        """Process the samples ``indices`` of ``epoch`` into a batch."""
+    def run(
+        self, epoch: int, indices: np.ndarray, stand_ins: Iterable[int] | None = None
+    ) -> BatchImages:
+        """Process the samples ``indices`` of ``epoch`` into a batch; the slots of skipped
+        files are filled from ``stand_ins`` (see :func:`refill`), or left out without."""
         raise NotImplementedError
 
     def params(self, epoch: int, indices: np.ndarray) -> BatchParams:
@@ -167,28 +257,38 @@ class Pipeline:
             out = standardize_batch(out, self.config, self.stats())
         return out
 
-    def save_batch(
-        self, epoch: int, indices: np.ndarray, stage: np.ndarray, kept: np.ndarray,
-        value_range: tuple[float, float], hash_high: int,
-    ) -> None:
+    hash_high = 10**7  # file-name hash range of save_to_dir (Keras': 10**4 for arrays)
+
+    def stage_range(self, stage: np.ndarray) -> tuple[float, float]:
+        """The value range of the images in ``stage`` (for ``save_to_dir``)."""
+        return (0.0, 65535.0) if stage.dtype == np.uint16 else (0.0, 255.0)
+
+    def save_batch(self, epoch: int, batch: BatchImages) -> None:
+        """Write the images of a batch the user received to ``save_to_dir``.
+
+        Named ``{prefix}_{sample}_{hash}``: the sample shown, a hash of the slot's sample.
+        """
         if self.save is None:
             return
-        lo, hi = value_range
-        for i, j in enumerate(indices):
-            if not kept[i]:
+        lo, hi = self.stage_range(batch.stage)
+        pairs = zip(batch.indices.tolist(), batch.sources.tolist(), strict=True)
+        for i, (j, src) in enumerate(pairs):
+            if src < 0:
                 continue
-            img = stage[i]
+            img = batch.stage[i]
             if img.dtype != np.uint8:
                 scaled = (img.astype(np.float64) - lo) / max(hi - lo, 1e-12) * 255.0
                 img = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
-            h = int(generator(self.streams.seed, STREAM_NAMES, epoch, int(j)).integers(hash_high))
-            name = f"{self.save.prefix}_{int(j)}_{h}.{self.save.format}"
+            h = int(generator(self.streams.seed, STREAM_NAMES, epoch, j).integers(self.hash_high))
+            name = f"{self.save.prefix}_{src}_{h}.{self.save.format}"
             pil = Image.fromarray(img[:, :, 0] if img.shape[2] == 1 else img)
             pil.save(os.path.join(self.save.directory, name))
 
 
 class ArrayPipeline(Pipeline):
     """Images from an in-memory array ``(N, H, W, C)`` or ``(N, C, H, W)``."""
+
+    hash_high = 10**4
 
     def __init__(
         self,
@@ -219,7 +319,11 @@ class ArrayPipeline(Pipeline):
             and self.out_dtype.kind == "f"
             and config.data_format == "channels_last"
             and (self._rescale_only is not None or not config.standardizes)
+            and save is None  # save_to_dir writes the stage when the batch is consumed
         )
+
+    def stage_range(self, stage: np.ndarray) -> tuple[float, float]:
+        return self.value_range
 
     def _image(self, j: int) -> np.ndarray:
         img = self.x[j]
@@ -227,7 +331,9 @@ class ArrayPipeline(Pipeline):
             img = img.transpose(1, 2, 0)
         return np.ascontiguousarray(img, dtype=self.work_dtype)
 
-    def run(self, epoch: int, indices: np.ndarray) -> BatchImages:
+    def run(
+        self, epoch: int, indices: np.ndarray, stand_ins: Iterable[int] | None = None
+    ) -> BatchImages:
         indices = np.asarray(indices, dtype=np.int64)
         params, matrices = self.plan(epoch, indices, len(self.x))
         h, w, c = self.hwc
@@ -256,15 +362,14 @@ class ArrayPipeline(Pipeline):
                 else:
                     stage[i] = src
         _colour(stage, params, self.value_range)
-        kept = np.ones(len(indices), dtype=bool)
-        self.save_batch(epoch, indices, stage, kept, self.value_range, 10**4)
         if self._in_place:
             # already the output dtype and layout: standardise the stage itself (one pass
             # over the batch fewer; ``stage`` is then the same array as ``x``)
             if self._rescale_only is not None:
                 np.multiply(stage, self._rescale_only, out=stage)
-            return BatchImages(stage, kept, params, stage)
-        return BatchImages(self.finish(stage, kept), kept, params, stage)
+            return BatchImages(stage, indices, indices, params, stage)
+        kept = np.ones(len(indices), dtype=bool)
+        return BatchImages(self.finish(stage, kept), indices, indices, params, stage)
 
 
 class FilePipeline(Pipeline):
@@ -289,8 +394,7 @@ class FilePipeline(Pipeline):
     ) -> None:
         super().__init__(config, stats, streams, augment, save)
         self.cache = cache
-        if on_error not in ON_ERROR:
-            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        check_on_error(on_error)
         if interpolation not in NAME_TO_CV:
             raise ValueError(
                 f"interpolation must be one of {sorted(NAME_TO_CV)}, got {interpolation!r}"
@@ -349,6 +453,7 @@ class FilePipeline(Pipeline):
         view = src[iy0:iy1, ix0:ix1]
         box = (x0 - ix0, y0 - iy0, bw, bh)
         th, tw = self.target
+        fit = resize_matrix(box, th, tw)  # target frame -> view
         if matrix is None:
             if view.shape[:2] == (th, tw) and box == (0, 0, tw, th):
                 out[...] = view
@@ -358,44 +463,47 @@ class FilePipeline(Pipeline):
                 if res is not out:
                     out[...] = res.reshape(out.shape)
                 return
-            full = resize_matrix(box, th, tw)
+            full = fit
             spec = self.spec.with_interpolation(self.resize_flag)
         else:
-            full = resize_matrix(box, th, tw) @ matrix
+            full = fit @ matrix
             spec = self.warp_spec
         f = shrink_factor(full) if spec.interpolation != cv2.INTER_NEAREST else 1
-        if f >= 2 and min(view.shape[:2]) >= f:
+        shrunk = f >= 2 and min(view.shape[:2]) >= f
+        if shrunk:
             # antialias: average f x f blocks (exact ratio: OpenCV's fast area path) so that
             # the less-reduced axis keeps < 2 source pixels per output pixel
             view = area_shrink(view, f)
             full = shrink_matrix(f) @ full
-        elif dec.stored:  # from the decoded-image cache: not in the CPU cache
-            warp_cold(view, full[:2], out, spec)
+            fit = shrink_matrix(f) @ fit
+        # constant fill keeps what falls inside the target frame, as Keras (resize, then
+        # transform) does
+        bounds = frame_bounds(fit, th, tw)
+        if dec.stored and not shrunk:  # from the decoded-image cache: not in the CPU cache
+            warp_cold(view, full[:2], out, spec, bounds)
             return
-        warp_into(view, full[:2], out, spec)
+        warp_into(view, full[:2], out, spec, bounds)
 
-    def run(self, epoch: int, indices: np.ndarray) -> BatchImages:
+    def run(
+        self, epoch: int, indices: np.ndarray, stand_ins: Iterable[int] | None = None
+    ) -> BatchImages:
         indices = np.asarray(indices, dtype=np.int64)
         params = self.params(epoch, indices)
         th, tw, c = self.hwc
-        stage = np.empty((len(indices), th, tw, c), dtype=np.uint8)
-        kept = np.ones(len(indices), dtype=bool)
+        stage = np.zeros((len(indices), th, tw, c), dtype=np.uint8)
         matrices = transform_matrices(params, th, tw) if self.augment else None
         moves = _moves(matrices, len(indices))
-        for i, j in enumerate(indices.tolist()):
-            dec = self.load(j)
-            if dec is None:
-                kept[i] = False
-                stage[i] = 0
-                continue
+
+        def fill(i: int, dec: Decoded) -> None:
+            nonlocal stage
             if dec.array.dtype == np.uint16 and stage.dtype == np.uint8:
                 stage = stage.astype(np.uint16)
             m = matrices[i] if matrices is not None and moves[i] else None
             self.render(dec, m, stage[i])
-        value_range = (0.0, 65535.0) if stage.dtype == np.uint16 else (0.0, 255.0)
-        _colour(stage, params, value_range)
-        self.save_batch(epoch, indices, stage, kept, value_range, 10**7)
-        return BatchImages(self.finish(stage, kept), kept, params, stage)
+
+        sources = fill_slots(indices, self.load, fill, stand_ins, self.skipped)
+        _colour(stage, params, self.stage_range(stage))
+        return BatchImages(self.finish(stage, sources >= 0), indices, sources, params, stage)
 
 
 _TABLE_MAX_SAMPLES = 1 << 17  # at most ~20 MiB of parameters per epoch table

@@ -2,22 +2,50 @@
 
 >>> ds = as_dataset(gen.flow(x, y, batch_size=64, seed=0))          # doctest: +SKIP
 >>> loader = torch.utils.data.DataLoader(ds, batch_size=None)       # doctest: +SKIP
->>> for images, labels in loader: ...                               # doctest: +SKIP
+>>> for epoch in range(10):                                         # doctest: +SKIP
+...     for images, labels in loader: ...
 
-Each pass over the dataset is one epoch of the iterator (reshuffled and re-augmented
-after it).  The iterator's own threads do the work, so keep ``num_workers=0``; with
-worker processes, each takes every k-th batch, and call ``set_epoch(e)`` per epoch as
-with a ``DistributedSampler``.
+Epochs.  Each pass over a DataLoader of the dataset (each ``iter(loader)``, finished or
+not) is the next epoch: the first is ``it.epoch`` as it was when the dataset was made,
+then +1 per pass, whatever ``num_workers`` (the iterator's own threads already work in
+parallel with ``num_workers=0``), ``persistent_workers`` on or off, fork or spawn, and
+across several DataLoaders of the same dataset.  The passes are numbered in a small
+ledger, a temporary folder that every process of the dataset shares, so worker
+processes give exactly the batches of ``num_workers=0`` in the same order: worker ``w``
+of ``k`` computes batches ``w, w + k, ...`` and the DataLoader (``in_order=True``, its
+default) interleaves them back.  ``ds.epoch`` is the epoch of the next pass;
+``ds.set_epoch(e)``, called before ``iter(loader)``, makes it ``e`` (then ``e + 1``, ...),
+as with a ``DistributedSampler``.  After a pass in the main process the parent's
+``it.epoch`` is the next pass's epoch; worker processes cannot move it, and changing
+``it.epoch`` or calling ``it.on_epoch_end()`` does not steer the dataset.
+``keras_compat=True`` iterators draw from the global ``np.random``: ``num_workers=0``
+only (an error says so).
+
+Skipped files.  Files skipped with ``on_error='skip'`` in worker processes are reported
+to the parent (see :mod:`augwise.loader.skiplog`): its ``it.skipped`` lists them.
+
+Labels.  ``labels="auto"`` (default) gives class indices as ``torch.int64``, which
+``CrossEntropyLoss`` and ``NLLLoss`` need: ``class_mode="sparse"`` labels (float32, as
+in Keras) and integer label arrays of ``flow()``.  Float labels stay float
+(``"binary"``, ``"categorical"``: ``BCEWithLogitsLoss``, ``BCELoss``, soft
+``CrossEntropyLoss``).  ``labels="keep"`` keeps the iterator's dtypes; a ``torch.dtype``
+(or its name, such as ``"float32"``) casts every label array to it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
+import tempfile
+import uuid
 from collections.abc import Iterator as TypingIterator
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
 from augwise.loader.iterators import Iterator
+from augwise.loader.skiplog import SkipLog, owned_tempdir
 
 try:
     import torch
@@ -26,6 +54,9 @@ except ImportError as exc:  # pragma: no cover - exercised without torch
     raise ImportError(
         "augwise.torch needs PyTorch: pip install 'augwise[torch]' (CPU: torch==2.13.0)"
     ) from exc
+
+
+Labels: TypeAlias = "str | torch.dtype"
 
 
 def _to_torch(value: Any, channels_first: bool) -> Any:
@@ -39,49 +70,240 @@ def _to_torch(value: Any, channels_first: bool) -> Any:
     return value
 
 
-class AugwiseDataset(IterableDataset):
-    """An ``IterableDataset`` of whole batches from an augwise iterator."""
+def _label_dtype(labels: Labels) -> torch.dtype | str | None:
+    """``labels`` as "auto", None (keep) or a ``torch.dtype``."""
+    if isinstance(labels, torch.dtype):
+        return labels
+    if isinstance(labels, str):
+        if labels in ("auto", "keep"):
+            return None if labels == "keep" else "auto"
+        dtype = getattr(torch, labels, None)
+        if isinstance(dtype, torch.dtype):
+            return dtype
+    raise ValueError(
+        f"labels must be 'auto', 'keep' or a torch dtype such as torch.int64 or 'float32', "
+        f"got {labels!r}"
+    )
 
-    def __init__(self, iterator: Iterator, *, channels_first: bool = False) -> None:
+
+class _PassLedger:
+    """Numbers the passes over one dataset across processes, in a temporary folder.
+
+    The first process of a pass to arrive claims the next number with an atomic
+    ``os.link`` of a file holding the pass's token to ``pass-<n>``; the other processes
+    of that pass find their token there (or in ``token-<token>``).  ``anchor-<n>`` pins
+    the epoch of pass ``n``; later passes count on from the last anchor.
+    """
+
+    _RECENT = 8  # claims whose token index may still be in flight
+
+    def __init__(self, start_epoch: int) -> None:
+        self.root = owned_tempdir(self, "augwise-epochs-")
+        self.set_next(start_epoch)
+
+    def _path(self, name: str) -> str:
+        return os.path.join(self.root, name)
+
+    def _numbers(self, kind: str) -> list[int]:
+        numbers = []
+        for name in os.listdir(self.root):
+            head, _, tail = name.partition("-")
+            if head == kind and tail.isdigit():
+                numbers.append(int(tail))
+        return sorted(numbers)
+
+    def _read(self, name: str) -> str | None:
+        try:
+            with open(self._path(name), encoding="ascii") as fh:
+                return fh.read()
+        except FileNotFoundError:
+            return None
+
+    def _write(self, name: str, text: str, *, replace: bool = False) -> bool:
+        """Write ``name`` whole at once; without ``replace``, False if it exists."""
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix="tmp-")
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(text)
+            if replace:
+                os.replace(tmp, self._path(name))
+                return True
+            try:
+                os.link(tmp, self._path(name))
+            except FileExistsError:
+                return False
+            return True
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def next_pass(self) -> int:
+        passes = self._numbers("pass")
+        return passes[-1] + 1 if passes else 0
+
+    def claim(self, token: str) -> int:
+        """The number of the pass ``token`` names, claiming the next free one if new."""
+        known = self._read(f"token-{token}")
+        if known is not None:
+            return int(known)
+        passes = self._numbers("pass")
+        for n in reversed(passes[-self._RECENT:]):
+            if self._read(f"pass-{n}") == token:
+                return n
+        n = passes[-1] + 1 if passes else 0
+        while not self._write(f"pass-{n}", token):
+            if self._read(f"pass-{n}") == token:
+                break
+            n += 1
+        self._write(f"token-{token}", str(n))
+        return n
+
+    def epoch(self, n: int) -> int:
+        """The epoch of pass ``n``."""
+        anchor = max(a for a in self._numbers("anchor") if a <= n)
+        return int(self._read(f"anchor-{anchor}") or 0) + n - anchor
+
+    def set_next(self, epoch: int) -> None:
+        """Make the next pass epoch ``epoch``."""
+        self._write(f"anchor-{self.next_pass()}", str(epoch), replace=True)
+
+
+def _failing(exc: Exception) -> TypingIterator[Any]:
+    """Raise ``exc`` at the first ``next()``: in a worker, the DataLoader re-raises it
+    in the main process (an error while creating the iterator would kill the worker)."""
+    raise exc
+    yield  # pragma: no cover
+
+
+class AugwiseDataset(IterableDataset):
+    """An ``IterableDataset`` of whole batches from an augwise iterator (see
+    :func:`as_dataset`)."""
+
+    def __init__(
+        self, iterator: Iterator, *, channels_first: bool = False, labels: Labels = "auto"
+    ) -> None:
         if not isinstance(iterator, Iterator):
             raise TypeError(f"iterator must be an augwise iterator, got {type(iterator).__name__}")
+        if not isinstance(channels_first, (bool, np.bool_)):
+            raise TypeError(f"channels_first must be True or False, got {channels_first!r}")
         self.iterator = iterator
         self.channels_first = bool(channels_first)
-        self._epoch: int | None = None
+        self.labels = labels
+        self._label_dtype = _label_dtype(labels)
+        self._sparse = getattr(iterator, "class_mode", None) == "sparse"
+        self._ledger = _PassLedger(iterator.epoch)
+        self._worker_passes = 0
+        skipped = getattr(iterator.pipeline, "skipped", None)
+        if isinstance(skipped, SkipLog):
+            skipped.share()
+
+    @property
+    def epoch(self) -> int:
+        """The epoch of the next pass."""
+        return self._ledger.epoch(self._ledger.next_pass())
 
     def set_epoch(self, epoch: int) -> None:
-        """Fix the epoch of the next pass (needed with DataLoader worker processes)."""
-        self._epoch = int(epoch)
+        """Make the next pass epoch ``epoch`` (the following ones ``epoch + 1``, ...)."""
+        if not isinstance(epoch, (int, np.integer)) or isinstance(epoch, bool):
+            raise TypeError(f"set_epoch(epoch): epoch must be an int, got {epoch!r}")
+        if epoch < 0:
+            raise ValueError(f"set_epoch(epoch): epoch must be >= 0, got {epoch!r}")
+        self._ledger.set_next(int(epoch))
 
     def __len__(self) -> int:
         return len(self.iterator)
 
+    def _labels(self, y: Any) -> Any:
+        if isinstance(y, list):
+            return [self._labels(v) for v in y]
+        t = _to_torch(y, False)
+        if not isinstance(t, torch.Tensor) or self._label_dtype is None:
+            return t
+        target = self._label_dtype
+        if target == "auto":
+            integral = not t.is_floating_point() and not t.is_complex() and t.dtype != torch.bool
+            target = torch.int64 if self._sparse or integral else t.dtype
+        if isinstance(target, torch.dtype) and t.dtype != target:
+            return t.to(target)
+        return t
+
     def _convert(self, batch: Any) -> Any:
-        first_is_images = isinstance(batch, tuple)
-        if first_is_images:
-            head = _to_torch(batch[0], self.channels_first)
-            return (head, *(_to_torch(v, False) for v in batch[1:]))
-        return _to_torch(batch, self.channels_first)
+        if not isinstance(batch, tuple):
+            return _to_torch(batch, self.channels_first)
+        head = _to_torch(batch[0], self.channels_first)
+        return (head, self._labels(batch[1]), *(_to_torch(v, False) for v in batch[2:]))
+
+    def _worker_token(self, worker_id: int, seed: int) -> str:
+        """The same string in every worker process of one pass, a new one per pass.
+
+        Workers of one DataLoader iteration are consecutive ``multiprocessing`` processes
+        of the parent (``_identity`` minus the worker id is shared, and never reused);
+        persistent workers count their passes.
+        """
+        self._worker_passes += 1
+        ident = getattr(multiprocessing.current_process(), "_identity", ())
+        first = ".".join(str(i) for i in (*ident[:-1], ident[-1] - worker_id)) if ident else ""
+        return f"w{os.getppid()}-{first}-{seed - worker_id}-{self._worker_passes}"
 
     def __iter__(self) -> TypingIterator[Any]:
         it = self.iterator
-        epoch = self._epoch if self._epoch is not None else it.epoch
         info = get_worker_info()
+        if it.keras_compat:
+            if info is not None:
+                return _failing(ValueError(
+                    "as_dataset: a keras_compat=True iterator draws from the global "
+                    "np.random and cannot be split across DataLoader worker processes; "
+                    "use num_workers=0 or keras_compat=False"
+                ))
+            return self._compat_pass()
         if info is None:
+            return self._main_pass(self._ledger.epoch(self._ledger.claim(
+                f"m{uuid.uuid4().hex}")))
+        try:
+            token = self._worker_token(info.id, info.seed)
+            epoch = self._ledger.epoch(self._ledger.claim(token))
+        except OSError as exc:
+            return _failing(RuntimeError(
+                f"as_dataset: the epoch ledger {self._ledger.root} failed ({exc}); it "
+                "lives as long as the dataset in the main process: keep that alive"
+            ))
+        return self._worker_pass(epoch, info.id, info.num_workers)
+
+    def _main_pass(self, epoch: int) -> TypingIterator[Any]:
+        it = self.iterator
+        try:
             for batch in it.epoch_batches(epoch):
                 yield self._convert(batch)
-            if self._epoch is None:
-                it.on_epoch_end()
-            else:
-                self._epoch += 1
-            return
-        for b in range(info.id, len(it), info.num_workers):
+        finally:
+            with contextlib.suppress(OSError):  # the ledger is gone at interpreter exit
+                it.epoch = self.epoch - 1
+                it.on_epoch_end()  # now the next pass's epoch, with the caches reset
+
+    def _worker_pass(self, epoch: int, worker: int, workers: int) -> TypingIterator[Any]:
+        it = self.iterator
+        for b in range(worker, len(it), workers):
             yield self._convert(it._compute((epoch, b)))
 
+    def _compat_pass(self) -> TypingIterator[Any]:
+        it = self.iterator
+        for batch in it.epoch_batches():
+            yield self._convert(batch)
+        it.on_epoch_end()
 
-def as_dataset(iterator: Iterator, *, channels_first: bool = False) -> AugwiseDataset:
+
+def as_dataset(
+    iterator: Iterator, *, channels_first: bool = False, labels: Labels = "auto"
+) -> AugwiseDataset:
     """Wrap ``iterator`` for ``torch.utils.data.DataLoader(ds, batch_size=None)``.
 
-    ``channels_first=True`` transposes channels-last image batches to ``(N, C, H, W)``.
+    Every pass over the DataLoader is the next epoch, with any ``num_workers`` (see the
+    module docstring for ``set_epoch`` and ``it.epoch``).  ``channels_first=True``
+    transposes channels-last image batches to ``(N, C, H, W)``.  ``labels="auto"`` gives
+    class indices (``class_mode="sparse"``, integer ``y``) as ``torch.int64`` for
+    ``CrossEntropyLoss`` and keeps float labels float; ``"keep"`` keeps the iterator's
+    dtypes; a ``torch.dtype`` casts the labels to it.
+
+    >>> ds = as_dataset(gen.flow_from_directory("data", class_mode="sparse"))  # doctest: +SKIP
+    >>> loader = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=4)  # doctest: +SKIP
     """
-    return AugwiseDataset(iterator, channels_first=channels_first)
+    return AugwiseDataset(iterator, channels_first=channels_first, labels=labels)

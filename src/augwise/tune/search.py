@@ -123,6 +123,14 @@ def run_search(
     worker = f"{socket.gethostname()}:{os.getpid()}"
 
     def objective(trial: optuna.Trial) -> float:
+        try:
+            return run_trial(trial)
+        except KeyboardInterrupt:
+            # stopping: no "trial failed" warning with the interrupt's traceback
+            optuna.logging.set_verbosity(optuna.logging.ERROR)
+            raise
+
+    def run_trial(trial: optuna.Trial) -> float:
         cfg = space.suggest(trial)
         trial.set_user_attr("config", cfg.non_default_dict())
         trial.set_user_attr("worker", worker)
@@ -159,13 +167,18 @@ def run_search(
                   f"{already} finished trials in the study"))
     remaining = settings.trials - already
     if remaining > 0:
-        study.optimize(
-            objective,
-            n_trials=remaining,
-            timeout=None if settings.budget_minutes is None else settings.budget_minutes * 60,
-            callbacks=[optuna.study.MaxTrialsCallback(settings.trials, states=FINISHED), report],
-            catch=(),
-        )
+        verbosity = optuna.logging.get_verbosity()
+        try:
+            study.optimize(
+                objective,
+                n_trials=remaining,
+                timeout=None if settings.budget_minutes is None else settings.budget_minutes * 60,
+                callbacks=[optuna.study.MaxTrialsCallback(settings.trials, states=FINISHED),
+                           report],
+                catch=(),
+            )
+        finally:
+            optuna.logging.set_verbosity(verbosity)
     return study
 
 

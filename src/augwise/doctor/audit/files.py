@@ -197,8 +197,10 @@ def ignored_images(ctx: Context) -> Hit | None:
     return Hit("warning", f"{len(found)} image(s) are silently ignored: their extension is "
                "not read", "convert them to PNG/JPEG, or rename them if the content already "
                "is one", evidence={"files": len(found), "kinds": dict(kinds.most_common(5))},
-               files=list(found), detail="flow_from_directory (Keras and augwise) reads only "
-               ".png .jpg .jpeg .bmp .ppm .tif .tiff and skips other files without a word.")
+               files=list(found),
+               detail="flow_from_directory reads only .png .jpg .jpeg .bmp .ppm .tif "
+               ".tiff (augwise's default mode also .gif .webp); Keras skips other files "
+               "without a word, augwise lists them in the iterator's ignored_files.")
 
 
 @check("files.non_image", "data", "Non-image files in the data folders")

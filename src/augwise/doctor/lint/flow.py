@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
+from augwise.core.machine import total_memory
 from augwise.doctor.checks import Skip, check, need_files, need_labels
 from augwise.doctor.context import Context
 from augwise.doctor.findings import Hit, Severity, pct
@@ -14,14 +13,6 @@ from augwise.loader.iterators import default_workers
 MEMORY_WARNING = 0.25  # share of RAM held by batches in flight
 MEMORY_ERROR = 0.75
 DOWNSCALE = 2.0  # median downscale factor that aliases with nearest interpolation
-
-
-def total_memory() -> int:
-    """Physical memory in bytes (0 if unknown)."""
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return 0
 
 
 @check("config.validation_augmented", "config", "Validation data augmented")
