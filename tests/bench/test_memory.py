@@ -20,10 +20,10 @@ class Counting:
         self.run, self.started = run, 0
         self.lock = threading.Lock()
 
-    def __call__(self, epoch: int, indices: np.ndarray) -> Any:
+    def __call__(self, epoch: int, indices: np.ndarray, *rest: Any) -> Any:
         with self.lock:
             self.started += 1
-        return self.run(epoch, indices)
+        return self.run(epoch, indices, *rest)
 
 
 @pytest.mark.parametrize("depth", [1, 3])
