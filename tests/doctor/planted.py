@@ -92,3 +92,87 @@ def jpeg_bytes(img: np.ndarray, **kwargs: object) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, "JPEG", **kwargs)
     return buf.getvalue()
+
+
+# -- planted copies (near-duplicate precision / recall) -----------------------------------
+
+COPY_KINDS = ("exact", "reencoded", "resized", "shifted 1 px", "shifted 2 px", "brightened",
+              "cropped")
+LOOKALIKE = "same shape, other item"  # not a copy: must not be grouped with its source
+
+
+def shifted(img: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """``img`` moved by (dx, dy) pixels, the uncovered border filled with 0."""
+    out = np.zeros_like(img)
+    h, w = img.shape[:2]
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        img[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    return out
+
+
+def make_copy(kind: str, img: np.ndarray, other: np.ndarray,
+              rng: np.random.Generator) -> np.ndarray:
+    """A copy of the grey ``img`` (H, W) of one kind; ``other``: an item of the same class
+    (whose inside fills ``img``'s silhouette for :data:`LOOKALIKE`)."""
+    h, w = img.shape
+    if kind == "exact":
+        return img.copy()
+    if kind == "reencoded":
+        data = jpeg_bytes(img, quality=int(rng.integers(70, 91)))
+        return np.asarray(Image.open(io.BytesIO(data)))
+    if kind == "resized":  # down or up, then back: another resampling of the same photo
+        f = float(rng.choice([rng.uniform(0.65, 0.8), rng.uniform(1.4, 2.0)]))
+        mid = cv2.resize(img, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA
+                         if f < 1 else cv2.INTER_CUBIC)
+        return cv2.resize(mid, (w, h), interpolation=cv2.INTER_LINEAR if f < 1
+                          else cv2.INTER_AREA)
+    if kind.startswith("shifted"):
+        k = int(kind.split()[1])
+        dx, dy = [(k, 0), (-k, 0), (0, k), (0, -k), (k, k), (-k, k)][int(rng.integers(0, 6))]
+        return shifted(img, dx, dy)
+    if kind == "brightened":
+        f = float(rng.choice([rng.uniform(0.7, 0.85), rng.uniform(1.15, 1.35)]))
+        return np.clip(img.astype(np.float32) * f, 0, 255).astype(np.uint8)
+    if kind == "cropped":  # 1-2 px cut from each side, resized back
+        c = int(rng.integers(1, 3))
+        return cv2.resize(img[c:h - c, c:w - c], (w, h), interpolation=cv2.INTER_LINEAR)
+    if kind == LOOKALIKE:  # the other item's inside, upside down: a print no image has
+        return np.where(img > 12, np.maximum(other[::-1], 13), 0).astype(np.uint8)
+    raise ValueError(f"unknown copy kind {kind!r}")
+
+
+def plant_copies(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
+                 y_test: np.ndarray, per_kind: int, seed: int = 0, conflicts: int = 0,
+                 ) -> tuple[dict[str, np.ndarray], list[tuple[str, int, str, int]]]:
+    """Arrays with planted copies and their truth ``(kind, train row, split, row)``.
+
+    Grey ``(N, H, W)`` images.  For each kind, ``per_kind`` training images get a copy:
+    every fourth in the test split (leakage), the others in training; ``conflicts`` more
+    exact copies carry another label.  Rows index the returned arrays."""
+    rng = np.random.default_rng(seed)
+    kinds = [*COPY_KINDS, LOOKALIKE]
+    textured = np.flatnonzero(x_train.reshape(len(x_train), -1).std(axis=1) >= 20)
+    sources = rng.choice(textured, per_kind * len(kinds) + conflicts, replace=False)
+    xs = {"train": [x_train], "test": [x_test]}
+    ys = {"train": [y_train], "test": [y_test]}
+    size = {"train": len(x_train), "test": len(x_test)}
+    truth = []
+    plan = [(k, j) for k in kinds for j in range(per_kind)]
+    plan += [("conflicting label", j) for j in range(conflicts)]
+    for (kind, j), src in zip(plan, sources.tolist(), strict=True):
+        same = np.flatnonzero(y_train == y_train[src])
+        other = x_train[int(rng.choice(same[same != src]))]
+        label = int(y_train[src])
+        if kind == "conflicting label":
+            img, split = x_train[src].copy(), "train"
+            label = int(rng.choice([c for c in np.unique(y_train) if c != label]))
+        else:
+            img = make_copy(kind, x_train[src], other, rng)
+            split = "test" if j % 4 == 0 else "train"
+        xs[split].append(img[None])
+        ys[split].append(np.array([label]))
+        truth.append((kind, src, split, size[split]))
+        size[split] += 1
+    out = {"x_train": np.concatenate(xs["train"]), "y_train": np.concatenate(ys["train"]),
+           "x_test": np.concatenate(xs["test"]), "y_test": np.concatenate(ys["test"])}
+    return out, truth

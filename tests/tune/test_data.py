@@ -12,6 +12,7 @@ from PIL import Image
 
 from augwise.io.demo import load_fashion_mnist
 from augwise.tune.data import LoadOptions, arrays_data, downscale, load_data, stratified_sample
+from tests.tune.conftest import run_cli
 
 
 def test_demo_splits_are_disjoint_stratified_and_seeded() -> None:
@@ -110,3 +111,24 @@ def test_npz_csv_idx_and_folder_sources(tmp_path: Path, image_tree: Path) -> Non
 def test_bad_arguments_name_themselves(source: str, options: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         load_data(source, LoadOptions(**options))
+
+
+def test_a_flat_folder_or_empty_class_folders_say_how_to_lay_out_the_classes(
+    tmp_path: Path,
+) -> None:
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for i in range(4):
+        Image.fromarray(np.full((8, 8), 40 * i, np.uint8)).save(flat / f"{i}.png")
+    with pytest.raises(ValueError, match=r"'.*flat' has no class sub-folders: the tuner needs "
+                       r"one sub-folder of images per class .*the 4 entries directly in it"):
+        load_data(flat)
+    (tmp_path / "empty" / "cat").mkdir(parents=True)
+    (tmp_path / "empty" / "dog").mkdir()
+    with pytest.raises(ValueError, match=r"its 2 class sub-folder\(s\) hold no image files"):
+        load_data(tmp_path / "empty")
+    res = run_cli("tune", str(flat), "--trials", "1")
+    assert res.returncode == 2
+    assert "has no class sub-folders" in res.stderr and "one sub-folder of images per class" \
+        in " ".join(res.stderr.split())
+    assert "Traceback" not in res.stderr

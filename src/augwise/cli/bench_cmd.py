@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from augwise.bench.workloads import WORKLOADS
+from augwise.cli.help import Command
 from augwise.cli.paths import check_writable
 
 ONLY_HELP = f"Run only these workloads ({', '.join(WORKLOADS)}); repeatable."
@@ -77,4 +78,4 @@ def bench(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("bench")(bench)
+    app.command("bench", cls=Command)(bench)

@@ -24,14 +24,36 @@ def _option_name(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+PANEL = "ImageDataGenerator arguments"
+_NEGATED = "no_"  # ``--no-<flag>`` options: turn a flag of the --config file off
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+
+
+def _cli_fields() -> list[Any]:
+    return [f for f in config_fields() if f.metadata.get("cli", True)]
+
+
+def _is_flag(f: Any) -> bool:
+    return str(f.type) == "bool" or isinstance(f.default, bool)
+
+
 def config_parameters() -> list[inspect.Parameter]:
-    """``inspect.Parameter`` objects (typer options) for the CLI-visible config fields."""
+    """``inspect.Parameter`` objects (typer options) for the CLI-visible config fields.
+
+    The help shows ``--config``, ``--allow-code`` and ``--set NAME=VALUE`` (one panel);
+    the per-argument options (``--rotation-range 20``, ``--horizontal-flip`` and
+    ``--no-horizontal-flip``) work as well and are left out of the help, whose 80
+    columns cannot hold their names (docs/parameters.md lists them).
+    """
+    names = ", ".join(f.name for f in _cli_fields())
     params = [
         inspect.Parameter(
             "config",
             inspect.Parameter.KEYWORD_ONLY,
             default=typer.Option(
-                None, "--config", help="ImageDataGenerator arguments as a JSON or YAML file."
+                None, "--config", metavar="FILE", rich_help_panel=PANEL,
+                help="ImageDataGenerator arguments as a JSON or YAML file.",
             ),
             annotation=Path | None,
         ),
@@ -39,28 +61,64 @@ def config_parameters() -> list[inspect.Parameter]:
             "allow_code",
             inspect.Parameter.KEYWORD_ONLY,
             default=typer.Option(
-                False, "--allow-code", help="Let --config import and run a "
-                "preprocessing_function: only for files you trust."
+                False, "--allow-code", rich_help_panel=PANEL, help="Let --config import "
+                "and run a preprocessing_function: only for files you trust."
             ),
             annotation=bool,
         ),
+        inspect.Parameter(
+            "set_values",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(
+                None, "--set", metavar="NAME=VALUE", rich_help_panel=PANEL,
+                help="One ImageDataGenerator argument (repeatable; wins over --config), "
+                "e.g. --set rotation_range=20 --set zoom_range=0.8,1.2 --set "
+                "horizontal_flip=true.  Each also has its own option: --rotation-range "
+                "20, --horizontal-flip, --no-horizontal-flip.  NAME: " + names + ".",
+            ),
+            annotation=list[str] | None,
+        ),
     ]
-    for f in config_fields():
-        if not f.metadata.get("cli", True):
-            continue
+    for f in _cli_fields():
         doc = f.metadata.get("doc", "")
         name = _option_name(f.name)
-        if f.type in ("bool",) or isinstance(f.default, bool):
-            opt = typer.Option(None, f"{name}/--no-{f.name.replace('_', '-')}", help=doc)
+        if _is_flag(f):
+            opt = typer.Option(None, name, help=doc, hidden=True)
             annotation: Any = bool | None
+            params.append(inspect.Parameter(
+                _NEGATED + f.name, inspect.Parameter.KEYWORD_ONLY,
+                default=typer.Option(None, f"--no-{name[2:]}", hidden=True),
+                annotation=bool | None,
+            ))
         else:
-            opt = typer.Option(None, name, help=doc + " (comma-separate pairs and lists)")
+            opt = typer.Option(None, name, help=doc, hidden=True)
             annotation = str | None
         params.append(
             inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=opt,
                               annotation=annotation)
         )
     return params
+
+
+def _set_arguments(items: list[str] | None) -> dict[str, Any]:
+    """``--set name=value`` items as ``{name: text or bool}`` (``-`` or ``_`` in names)."""
+    fields = {f.name: f for f in _cli_fields()}
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in fields:
+            raise typer.BadParameter(
+                f"--set {item!r}: give NAME=VALUE with an ImageDataGenerator argument as "
+                "NAME, e.g. --set rotation_range=20 (see augwise doctor --help)")
+        if _is_flag(fields[key]):
+            word = value.strip().lower()
+            if word not in _TRUE + _FALSE:
+                raise typer.BadParameter(f"--set {item!r}: {key} is true or false")
+            out[key] = word in _TRUE
+        else:
+            out[key] = value
+    return out
 
 
 def _parse_value(name: str, text: str) -> Any:
@@ -97,8 +155,17 @@ def _file_arguments(values: dict[str, Any]) -> tuple[str | None, dict[str, Any]]
 def _option_arguments(values: dict[str, Any]) -> dict[str, Any]:
     """The config options given on the command line, parsed."""
     fields = {f.name for f in config_fields()}
+    values = {**_set_arguments(values.pop("set_values", None)),
+              **{k: v for k, v in values.items() if v is not None}}
     out: dict[str, Any] = {}
     for key, value in values.items():
+        if key.startswith(_NEGATED) and key[len(_NEGATED):] in fields and value:
+            flag = key[len(_NEGATED):]
+            if values.get(flag):
+                raise typer.BadParameter(f"give {_option_name(flag)} or --no-"
+                                         f"{_option_name(flag)[2:]}, not both")
+            out[flag] = False
+            continue
         if key not in fields or value is None:
             continue
         if isinstance(value, str):

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from augwise.cli.config_options import with_config_options
+from augwise.cli.help import Command
 from augwise.cli.paths import check_writable
 from augwise.doctor.api import FAIL_ON, diagnose
 from augwise.doctor.demo import CLASSIC_OVERAUGMENTED, DEMO_FLOW, prepare_demo
@@ -25,13 +26,14 @@ from augwise.doctor.options import ENGINES
 def _target_size(text: str | None) -> tuple[int, int] | None:
     if text is None:
         return None
-    parts = [p for p in text.replace("x", ",").split(",") if p.strip()]
+    parts = [p for p in text.lower().replace("x", ",").replace(" ", ",").split(",") if p.strip()]
     try:
         values = tuple(int(p) for p in parts)
     except ValueError:
         values = ()
     if len(values) != 2 or min(values) < 1:
-        raise typer.BadParameter(f"--target-size must be H,W (e.g. 224,224), got {text!r}")
+        raise typer.BadParameter(f"--target-size must be two positive integers H,W: 224,224, "
+                                 f"224x224 or 224 224; got {text!r}")
     return (values[0], values[1])
 
 
@@ -42,15 +44,19 @@ def doctor(
     validation: Path | None = typer.Option(None, "--validation", help="Validation data (same "
                                            "forms)."),
     test: Path | None = typer.Option(None, "--test", help="Test data (same forms)."),
-    target_size: str | None = typer.Option(None, "--target-size", help="H,W given to flow*() "
+    target_size: str | None = typer.Option(None, "--target-size", metavar="H,W", help="Size "
+                                           "given to flow*(): 224,224, 224x224 or 224 224 "
                                            "(default: Keras' 256,256 for files)."),
-    color_mode: str | None = typer.Option(None, "--color-mode", help="rgb, rgba or grayscale."),
-    class_mode: str = typer.Option("categorical", "--class-mode", help="categorical, binary, "
-                                   "sparse, input, raw, multi_output or none."),
+    color_mode: str | None = typer.Option(None, "--color-mode", metavar="MODE",
+                                          help="rgb, rgba or grayscale."),
+    class_mode: str = typer.Option("categorical", "--class-mode", metavar="MODE",
+                                   help="categorical, binary, sparse, input, raw, "
+                                   "multi_output or none."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Batch size of the flow."),
     no_shuffle: bool = typer.Option(False, "--no-shuffle", help="The training flow does not "
                                     "shuffle."),
-    subset: str | None = typer.Option(None, "--subset", help="training or validation."),
+    subset: str | None = typer.Option(None, "--subset", metavar="SUBSET",
+                                      help="training or validation."),
     interpolation: str = typer.Option("nearest", "--interpolation", help="Resize "
                                       "interpolation of the flow (Keras' default: nearest)."),
     keep_aspect_ratio: bool = typer.Option(False, "--keep-aspect-ratio", help="The flow crops "
@@ -59,12 +65,14 @@ def doctor(
     y_col: str = typer.Option("class", "--y-col", help="CSV column of labels."),
     directory: Path | None = typer.Option(None, "--directory", help="Folder the CSV's file "
                                           "names are relative to (default: the CSV's)."),
-    engine: str | None = typer.Option(None, "--engine", help="Whose ImageDataGenerator trains "
-                                      "the model: augwise or keras (default: keras if "
-                                      "keras_compat, else augwise)."),
+    engine: str | None = typer.Option(None, "--engine", metavar="NAME",
+                                      help="Whose ImageDataGenerator trains the model: "
+                                      "augwise or keras (default: keras if keras_compat, "
+                                      "else augwise)."),
     out: Path = typer.Option(Path("augwise-report"), "--out", "-o", help="Output folder."),
-    fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 when a finding is at least "
-                                "this severe: error, warning or never."),
+    fail_on: str = typer.Option("error", "--fail-on", metavar="LEVEL",
+                                help="Exit 1 when a finding is at least this severe: "
+                                "error, warning or never."),
     demo: bool = typer.Option(False, "--demo", help="Diagnose the shipped Fashion-MNIST sample "
                               "with the classic over-augmented config (unless config options "
                               "are given)."),
@@ -74,6 +82,10 @@ def doctor(
                                        "(default: all cores)."),
     versions: int = typer.Option(6, "--versions", min=1, max=16, help="Augmented versions per "
                                  "preview row."),
+    write_fixes: Path | None = typer.Option(None, "--write-fixes", help="Also write the data "
+                                            "fixes to this folder: CSVs of the samples to "
+                                            "drop or relabel per split, and cleaned .npz "
+                                            "files or file lists."),
     *,
     augment_config: dict[str, Any],
 ) -> None:
@@ -89,6 +101,8 @@ def doctor(
     if engine is not None and engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     check_writable(out)
+    if write_fixes is not None:
+        check_writable(write_fixes, "--write-fixes")
     flow: dict[str, Any] = {
         "target_size": _target_size(target_size),
         "class_mode": None if class_mode.lower() == "none" else class_mode,
@@ -117,6 +131,9 @@ def doctor(
                       engine=engine, harm=harm, workers=workers, console=Console(stderr=True))
     with console.status("writing the report", spinner="dots"):
         paths = result.write(out, versions=versions)
+        if write_fixes is not None:
+            paths["fixes"] = write_fixes
+            result.write_data_fixes(write_fixes)
     result.print_summary(console)
     for kind, path in paths.items():
         console.print(Text(f"{kind:>6}: {path}"))
@@ -128,4 +145,4 @@ def doctor(
 
 def register(app: typer.Typer) -> None:
     # raw arguments: the doctor turns values Keras accepts but augwise refuses into findings
-    app.command("doctor")(with_config_options(doctor, raw=True))
+    app.command("doctor", cls=Command)(with_config_options(doctor, raw=True))

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import typer
 
 COMMANDS = ("doctor", "preview", "tune", "bench")
+SIZE_OPTIONS = ("--target-size",)  # H,W options that also take "H W"
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 STOP_GRACE_S = 1.5  # after a signal, the cleanup gets this long before a hard exit
@@ -62,8 +63,13 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
 
     import typer
 
+    from augwise.cli.help import HELP_NAMES, Group
+
     app = typer.Typer(
         name="augwise",
+        cls=Group,
+        rich_markup_mode="markdown",
+        context_settings={"help_option_names": HELP_NAMES},
         help="Fast, correct image augmentation: a drop-in ImageDataGenerator, a doctor that "
         "explains why augmentation under-performs, and a tuner.",
         no_args_is_help=True,
@@ -73,10 +79,19 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
         "error, 3 an internal error (a bug), 130 interrupted, 143 terminated.",
     )
 
+    def _version(value: bool) -> None:
+        if value:
+            from augwise import __version__
+
+            typer.echo(f"augwise {__version__}")
+            raise typer.Exit()
+
     @app.callback()
     def _root(
         debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error "
                                    "(also: AUGWISE_DEBUG=1)."),
+        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                     help="Print the version and exit."),
     ) -> None:
         """augwise command line."""
 
@@ -262,9 +277,28 @@ def _fail(exc: BaseException, debug: bool) -> int:
     return EXIT_INTERNAL
 
 
+def join_sizes(args: list[str]) -> list[str]:
+    """``--target-size 224 224`` as ``--target-size 224,224`` (an option takes one value).
+
+    >>> join_sizes(["doctor", "d", "--target-size", "224", "224"])
+    ['doctor', 'd', '--target-size', '224,224']
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        if (args[i] in SIZE_OPTIONS and i + 2 < len(args) and args[i + 1].isdigit()
+                and args[i + 2].isdigit()):
+            out += [args[i], f"{args[i + 1]},{args[i + 2]}"]
+            i += 3
+            continue
+        out.append(args[i])
+        i += 1
+    return out
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``): the exit status."""
-    args = sys.argv[1:] if argv is None else list(argv)
+    args = join_sizes(sys.argv[1:] if argv is None else list(argv))
     debug = _debug(args)
     try:
         app = build_app(args)

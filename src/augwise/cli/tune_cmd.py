@@ -25,6 +25,7 @@ from rich.progress import (
 from rich.table import Table
 
 from augwise.cli.config_options import with_config_options
+from augwise.cli.help import Command
 from augwise.cli.paths import check_writable
 from augwise.core.config import AugmentConfig
 from augwise.tune.progress import Step
@@ -94,8 +95,9 @@ def tune(
     finalists: int = typer.Option(3, "--finalists", min=1,
                                   help="Best search configs retrained over the seeds."),
     storage: str | None = typer.Option(
-        None, "--storage", help="Optuna storage URL shared by workers (default: "
-        "sqlite:///OUT/study.db; e.g. postgresql://user@host/db, journal:/path/file.log)."
+        None, "--storage", metavar="URL", help="Optuna storage shared by workers: a "
+        "database URL (postgresql://host/db) or journal:FILE (default: the SQLite file "
+        "study.db in --out)."
     ),
     study: str = typer.Option("augwise-tune", "--study", help="Study name in the storage."),
     final: bool = typer.Option(True, "--final/--no-final",
@@ -105,8 +107,8 @@ def tune(
         "the config costs (harm.json for `augwise doctor --harm`)."
     ),
     model: str | None = typer.Option(
-        None, "--model", help="Your model factory 'module:function(image_shape, num_classes)' "
-        "returning a torch.nn.Module or a Keras 3 model."
+        None, "--model", metavar="MODULE:FUNC", help="Your model factory, a function "
+        "(image_shape, num_classes) returning a torch.nn.Module or a Keras 3 model."
     ),
     workers: int = typer.Option(1, "--workers", min=0, help="Augmentation threads."),
     threads: int | None = typer.Option(None, "--threads", min=1,
@@ -246,4 +248,4 @@ def _tune(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("tune")(with_config_options(tune))
+    app.command("tune", cls=Command)(with_config_options(tune))

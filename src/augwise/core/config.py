@@ -47,7 +47,15 @@ def _doc(text: str, *, keras: bool = True, cli: bool = True) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class AugmentConfig:
-    """Every argument of ``ImageDataGenerator``, validated and normalised."""
+    """Every argument of ``ImageDataGenerator``, validated and normalised.
+
+        >>> cfg = AugmentConfig(rotation_range=20, horizontal_flip=True)
+        >>> cfg.rotation_range, cfg.replace(rotation_range=5).rotation_range
+        (20.0, 5.0)
+        >>> AugmentConfig(rotation_range=-1)
+        Traceback (most recent call last):
+        ValueError: rotation_range ...
+    """
 
     featurewise_center: bool = field(
         default=False, metadata=_doc("Subtract the dataset mean (per channel); needs fit().")
@@ -246,6 +254,10 @@ class AugmentConfig:
 
         ``preprocessing_function`` is written as its ``module:qualname`` import path;
         a lambda or local function raises ``ValueError`` unless ``drop_unserialisable``.
+
+            >>> d = AugmentConfig(rotation_range=20, zoom_range=(0.9, 1.1)).to_dict()
+            >>> d["rotation_range"], d["zoom_range"], d["fill_mode"]
+            (20.0, [0.9, 1.1], 'nearest')
         """
         out: dict[str, Any] = {}
         for f in fields(self):
@@ -282,8 +294,8 @@ class AugmentConfig:
         given as ``'module:function'`` is imported only with ``allow_code=True``.
         ``source`` (a file name) prefixes every error.
 
-        >>> AugmentConfig.from_dict({"rotation_range": 10}).rotation_range
-        10.0
+            >>> AugmentConfig.from_dict({"rotation_range": 10}).rotation_range
+            10.0
         """
         values = screen_config(data, allow_code=allow_code, source=source)
         try:
@@ -318,14 +330,25 @@ class AugmentConfig:
         ``allow_code=True`` lets the file name a ``preprocessing_function`` as
         ``'module:function'``, which is then imported: only for files you trust.
 
-        >>> AugmentConfig.load("augment.yaml")  # doctest: +SKIP
+            >>> import tempfile
+            >>> from pathlib import Path
+            >>> tmp = tempfile.TemporaryDirectory()
+            >>> path = Path(tmp.name) / "augment.json"
+            >>> _ = path.write_text('{"rotation_range": 15, "horizontal_flip": true}')
+            >>> AugmentConfig.load(path).python_call()
+            'ImageDataGenerator(rotation_range=15.0, horizontal_flip=True)'
+            >>> tmp.cleanup()
         """
         return cls.from_dict(
             read_config_file(path), allow_code=allow_code, source=os.fspath(path)
         )
 
     def python_call(self) -> str:
-        """The ``ImageDataGenerator(...)`` line that builds this configuration."""
+        """The ``ImageDataGenerator(...)`` line that builds this configuration.
+
+            >>> AugmentConfig(width_shift_range=0.1).python_call()
+            'ImageDataGenerator(width_shift_range=0.1)'
+        """
         parts = []
         for key, value in self.non_default_dict().items():
             parts.append(f"{key}={value!r}")
@@ -378,8 +401,8 @@ def screen_config(
     ``preprocessing_function`` given as a ``'module:function'`` string is code: refused
     unless ``allow_code``, then imported.  ``source`` (a file name) prefixes errors.
 
-    >>> screen_config({"rotation_range": 10})
-    {'rotation_range': 10}
+        >>> screen_config({"rotation_range": 10})
+        {'rotation_range': 10}
     """
     where = f"config file {short_repr(source)}: " if source is not None else ""
     if not isinstance(data, Mapping):
@@ -512,8 +535,8 @@ def parse_config_text(text: str, fmt: str, source: str | None = None) -> dict[st
     levels and ``MAX_CONFIG_NODES`` values; no YAML aliases; duplicate keys refused.
     An empty YAML document is an empty mapping.  ``source`` names the file in errors.
 
-    >>> parse_config_text("rotation_range: 10", "yaml")
-    {'rotation_range': 10}
+        >>> parse_config_text("rotation_range: 10", "yaml")
+        {'rotation_range': 10}
     """
     name = f"config file {short_repr(source)}" if source is not None else f"{fmt} config"
     if fmt not in ("json", "yaml"):

@@ -115,10 +115,26 @@ class Diagnosis:
             "html": self.write_html(out / "report.html", versions=versions),
         }
 
+    def write_data_fixes(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """CSVs of the samples to drop or relabel per split, and the cleaned data (see
+        :mod:`augwise.doctor.cleanup`).
+
+        >>> d.write_data_fixes("fixes")  # drop_train.csv, ..., train.npz  # doctest: +SKIP
+        """
+        from augwise.doctor.cleanup import write_data_fixes
+
+        return write_data_fixes(self, out_dir)
+
     def print_summary(self, console: Console | None = None) -> None:
         from augwise.doctor.summary import print_summary
 
         print_summary(self, console or Console())
+
+    def _repr_html_(self) -> str:
+        """The report inline in a notebook (augwise.doctor.notebook)."""
+        from augwise.doctor.notebook import diagnosis_html
+
+        return diagnosis_html(self)
 
 
 def _finish(ctx: Context, findings: list[Finding], checks: list[CheckOutcome],
@@ -183,6 +199,15 @@ def diagnose(
     ``progress``: show progress bars (default: when stderr is a terminal).
     ``allow_code``: let a config file or mapping name a ``preprocessing_function`` as
     ``'module:function'`` (imported and run: only for configs you trust).
+
+        >>> import numpy as np
+        >>> x = np.random.default_rng(0).integers(0, 256, (60, 16, 16, 1), dtype=np.uint8)
+        >>> d = diagnose((x, np.arange(60) % 3), config={"rotation_range": 20}, workers=1,
+        ...              progress=False)
+        >>> d.worst, d.exit_code(fail_on="warning")
+        ('warning', 1)
+        >>> d.finding("config.no_seed").title  # and d.write("report/"): HTML, JSON, fixed YAML
+        '...seed...'
     """
     flow_args: dict[str, Any] = {}
     if is_iterator(data):

@@ -49,6 +49,7 @@ class Split:
     root: str | None = None  # the folder flows read from (directory / dataframe directory)
     frame: pd.DataFrame | None = None  # dataframe rows kept (for previews)
     rows: np.ndarray | None = None  # indices of this split's samples in the loader's order
+    npz_keys: tuple[str, str] = ("", "")  # npz: the image and label keys read ("" if none)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -76,6 +77,32 @@ class DataSet:
     @property
     def kind(self) -> str:
         return self.train.kind
+
+    def row_names(self) -> list[str]:
+        """A unique name per sample of every split, in row order.
+
+        Training samples keep their name (``a/img_1.png``, ``train[12]``); the others carry
+        their split (``test/a/img_1.png``, ``test[12]``, and ``validation/train[12]`` for a
+        ``validation_split`` subset of arrays); a repeated name gets `` #2``, `` #3``...
+
+        >>> DataSet([Split("train", "npz", None, "arrays", ["train[0]"], np.zeros(1), []),
+        ...          Split("test", "npz", None, "arrays", ["test[0]"], np.zeros(1), [])],
+        ...         "npz", None).row_names()
+        ['train[0]', 'test[0]']
+        """
+        out: list[str] = []
+        taken: set[str] = set()
+        for split in self.splits:
+            for name in split.names:
+                if split.name != "train" and not name.startswith(f"{split.name}["):
+                    name = f"{split.name}/{name}"
+                unique, k = name, 1
+                while unique in taken:
+                    k += 1
+                    unique = f"{name} #{k}"
+                taken.add(unique)
+                out.append(unique)
+        return out
 
 
 # -- loaders ---------------------------------------------------------------------------
@@ -171,7 +198,9 @@ def _arrays(name: str, x: Any, y: Any, origin: str, source: str | None,
     )
 
 
-def _npz(path: str, channels_first: bool) -> list[Split]:
+def _npz(path: str, channels_first: bool, want: str = "train") -> list[Split]:
+    """The splits of an ``.npz``; for ``want`` other than train, that split alone (or the
+    file's only images), renamed: its rows are ``test[i]``, not ``train[i]``."""
     with np.load(path, allow_pickle=False) as z:
         keys = set(z.files)
         splits = []
@@ -179,11 +208,17 @@ def _npz(path: str, channels_first: bool) -> list[Split]:
             for xk, yk in _NPZ_KEYS[name]:
                 if xk in keys:
                     y = z[yk] if yk in keys else None
-                    splits.append(_arrays(name, z[xk], y, "npz", path, channels_first))
+                    split = _arrays(name, z[xk], y, "npz", path, channels_first)
+                    split.npz_keys = (xk, yk if yk in keys else "")
+                    splits.append(split)
                     break
+    if want != "train" and splits:
+        chosen = next((s for s in splits if s.name == want), splits[0])
+        return [replace(chosen, name=want, names=[f"{want}[{i}]" for i in range(len(chosen))])]
     if not splits or splits[0].name != "train":
         raise ValueError(f"{path!r} has no image array: expected keys x_train/y_train "
-                         f"(or x/y), found {', '.join(sorted(keys)) or 'none'}")
+                         f"(or x/y; x_test/y_test for --test), found "
+                         f"{', '.join(sorted(keys)) or 'none'}")
     return splits
 
 
@@ -200,8 +235,7 @@ def _from_path(name: str, path: str, x_col: str, y_col: str, directory: str | No
         root = directory if directory is not None else os.fspath(p.parent)
         return [_frame(name, df, root, x_col, y_col, "csv", os.fspath(p))]
     if suffix == ".npz":
-        splits = _npz(os.fspath(p), channels_first)
-        return [replace(s, name=name) for s in splits[:1]] if name != "train" else splits
+        return _npz(os.fspath(p), channels_first, name)
     if suffix == ".npy":
         return [_arrays(name, np.load(p, allow_pickle=False), None, "npy", os.fspath(p),
                         channels_first)]

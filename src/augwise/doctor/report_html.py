@@ -29,6 +29,9 @@ EXAMPLES = 6  # thumbnails shown per finding
 PREVIEW_ROWS = 8
 WORST_CASES = 6
 THUMB_SIDE = 96
+GROUP_SIDE = 128  # duplicate groups: decoded at most this size, shown at least 112 px
+GROUPS_SHOWN = 12
+GROUP_MEMBERS = 6
 
 
 def _environment() -> Environment:
@@ -55,13 +58,9 @@ class _Thumbs:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        t = ctx.table
-        self.index: dict[str, int] = {}
-        for r, (split, name) in enumerate(zip(t["split"], t["name"], strict=True)):
-            self.index.setdefault(name, r)
-            self.index.setdefault(f"{split}/{name}", r)
+        self.index = {str(name): r for r, name in enumerate(ctx.table["name"])}
 
-    def image(self, row: int) -> np.ndarray | None:
+    def image(self, row: int, side: int = THUMB_SIDE) -> np.ndarray | None:
         ctx = self.ctx
         if not ctx.ok[row]:
             return None
@@ -69,37 +68,81 @@ class _Thumbs:
         s = next(x for x in ctx.data.splits if x.name == split)
         pos = row - int(np.flatnonzero(np.asarray(ctx.table["split"] == split))[0])
         if s.x is not None:
-            return fit_side(to_uint8(s.x[pos], ctx.scan.value_ranges[split]), THUMB_SIDE)
-        spec = DecodeSpec(color_mode="rgb", target_hw=(THUMB_SIDE, THUMB_SIDE), max_pixels=None)
+            return fit_side(to_uint8(s.x[pos], ctx.scan.value_ranges[split]), side)
+        spec = DecodeSpec(color_mode="rgb", target_hw=(side, side), max_pixels=None)
         try:
-            return fit_side(to_uint8(load_image(s.paths[pos], spec).array, (0.0, 255.0)),
-                            THUMB_SIDE)
+            return fit_side(to_uint8(load_image(s.paths[pos], spec).array, (0.0, 255.0)), side)
         except (ImageDecodeError, OSError):
             return None
+
+    def uri(self, name: str, side: int = THUMB_SIDE) -> str:
+        row = self.index.get(name)
+        img = None if row is None else self.image(row, side)
+        return png_uri(img) if img is not None else ""
 
     def examples(self, f: Finding) -> list[dict[str, str]]:
         out = []
         for name in f.files:
-            row = self.index.get(name.split(" (")[0])
-            if row is None:
-                continue
-            img = self.image(row)
-            if img is not None:
-                out.append({"uri": png_uri(img), "name": name})
+            uri = self.uri(name)
+            if uri:
+                out.append({"uri": uri, "name": name})
             if len(out) >= EXAMPLES:
                 break
         return out
 
 
+def _member(thumbs: _Thumbs, g: dict[str, Any], k: int) -> dict[str, str]:
+    if k == 0:
+        how = "representative"
+    elif g["identical"][k]:
+        how = "identical pixels"
+    else:
+        how = f"similarity {g['similarity'][k]:.3f}"
+    name = g["members"][k]
+    return {"uri": thumbs.uri(name, GROUP_SIDE), "name": name, "split": g["splits"][k],
+            "label": g["labels"][k], "how": how}
+
+
+def _groups(f: Finding, thumbs: _Thumbs) -> dict[str, Any] | None:
+    """Duplicate groups side by side, and the closest and most distant accepted pairs."""
+    groups = f.evidence.get("group_list") if f.id.startswith("duplicates.") else None
+    if not groups:
+        return None
+    shown = []
+    for g in groups[:GROUPS_SHOWN]:
+        members = [_member(thumbs, g, k) for k in range(min(len(g["members"]), GROUP_MEMBERS))]
+        if g["representative"] not in g["members"]:
+            members.insert(0, {"uri": thumbs.uri(g["representative"], GROUP_SIDE),
+                               "name": g["representative"], "split": "", "label": "",
+                               "how": "representative (other split or class)"})
+        shown.append({"members": members, "more": len(g["members"]) - GROUP_MEMBERS})
+    near = [(g["similarity"][k], i, k) for i, g in enumerate(groups)
+            for k in range(len(g["members"])) if not g["identical"][k]]
+    extremes = []
+    if near:
+        for title, (_, i, k) in (("closest accepted pair", max(near)),
+                                 ("most distant accepted pair", min(near))):
+            g = groups[i]
+            pair = [_member(thumbs, g, 0) if g["representative"] == g["members"][0] else
+                    {"uri": thumbs.uri(g["representative"], GROUP_SIDE),
+                     "name": g["representative"], "split": "", "label": "",
+                     "how": "representative"}, _member(thumbs, g, k)]
+            extremes.append({"title": title, "members": pair})
+    return {"shown": shown, "more": len(groups) - len(shown), "extremes": extremes}
+
+
 def _finding(f: Finding, thumbs: _Thumbs) -> dict[str, Any]:
+    groups = _groups(f, thumbs)
+    hidden = ("group_list", "examples") if groups else ()
     return {
         "id": f.id, "severity": f.severity, "category": f.category, "title": f.title,
         "detail": f.detail, "fix": f.fix,
-        "evidence": [(k, _shown(v)) for k, v in f.evidence.items()],
+        "evidence": [(k, _shown(v)) for k, v in f.evidence.items() if k not in hidden],
         "files": list(f.files), "more_files": f.file_count - len(f.files),
         "patch": ", ".join(f"{k}={v!r}" for k, v in f.patch.items()),
         "flow_patch": ", ".join(f"{k}={v!r}" for k, v in f.flow_patch.items()),
-        "examples": thumbs.examples(f),
+        "examples": [] if groups else thumbs.examples(f),
+        "groups": groups,
     }
 
 

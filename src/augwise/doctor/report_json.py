@@ -21,7 +21,7 @@ from augwise.doctor.findings import RANK, SEVERITIES, json_safe
 if TYPE_CHECKING:
     from augwise.doctor.api import Diagnosis
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 _NUM = {"type": "number"}
 _INT = {"type": "integer"}
@@ -205,7 +205,9 @@ def build(d: Diagnosis) -> dict[str, Any]:
             "duplicates": {"groups": len(dup.groups),
                            "exact_groups": sum(g.exact for g in dup.groups),
                            "near_groups": sum(not g.exact for g in dup.groups),
-                           "candidate_pairs": dup.candidates, "unchecked_rows": dup.unchecked},
+                           "candidate_pairs": dup.candidates, "unchecked_rows": 0,
+                           "rows_compared": dup.compared, "flat_rows_exact_only": dup.flat,
+                           **dup.method},
         },
         "augmentation": {
             "fill": ctx.fill.to_dict() if ctx.fill else None,

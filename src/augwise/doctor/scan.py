@@ -309,11 +309,10 @@ def scan(
         totals = collect(False)
 
     split_col: list[str] = []
-    names: list[str] = []
+    names = dataset.row_names()  # unique: other splits' samples carry their split
     paths: list[str] = []
     for split in dataset.splits:
         split_col.extend([split.name] * len(split))
-        names.extend(split.names)
         paths.extend(split.paths if split.kind == "files" else [""] * len(split))
     label_col = np.concatenate(labels) if labels else np.zeros(0, np.int64)
     table = pd.DataFrame({"split": split_col, "name": names, "path": paths, "label": label_col})

@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 import threading
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from augwise.loader.array_iterator import NumpyArrayIterator
 from augwise.loader.file_iterators import DataFrameIterator, DirectoryIterator
 from augwise.loader.keras_adapter import create
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 _FIELDS = {f.name for f in config_fields()}
 _DEPRECATED_DF_KWARGS = {
     "has_ext": "has_ext is deprecated, filenames in the dataframe have to match the exact "
@@ -51,7 +54,15 @@ _DEPRECATED_DF_KWARGS = {
 
 
 class ImageDataGenerator:
-    """Generate batches of augmented image data (drop-in for Keras' legacy class)."""
+    """Generate batches of augmented image data (drop-in for Keras' legacy class).
+
+    Takes every argument of Keras' ``ImageDataGenerator`` (see
+    :class:`~augwise.AugmentConfig`, kept as ``gen.config``) plus augwise's own.
+
+        >>> gen = ImageDataGenerator(rotation_range=20, horizontal_flip=True, rescale=1 / 255)
+        >>> gen
+        augwise.ImageDataGenerator(rotation_range=20.0, horizontal_flip=True, rescale=0.0039...)
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         config = AugmentConfig(*args, **kwargs)
@@ -176,6 +187,13 @@ class ImageDataGenerator:
 
         ``workers`` threads build batches (also used by Keras' ``model.fit``);
         ``max_queue_size`` bounds how many batches are prepared ahead.
+
+            >>> import numpy as np
+            >>> x, y = np.zeros((10, 8, 8, 3), np.uint8), np.arange(10) % 2
+            >>> it = ImageDataGenerator(horizontal_flip=True).flow(x, y, batch_size=4, seed=0)
+            >>> images, labels = it[0]
+            >>> images.shape, images.dtype, len(it)
+            ((4, 8, 8, 3), dtype('float32'), 3)
         """
         return create(
             NumpyArrayIterator,
@@ -232,6 +250,21 @@ class ImageDataGenerator:
         size (see docs/differences.md); ``'raise'`` raises naming the file.
         ``cache='memory'`` (or a folder path) keeps decoded images so that later epochs
         skip decoding, bounded by ``cache_limit_bytes``; see :mod:`augwise.io.cache`.
+
+            >>> import tempfile
+            >>> from pathlib import Path
+            >>> from PIL import Image
+            >>> tmp = tempfile.TemporaryDirectory()
+            >>> for label in ("cat", "dog"):
+            ...     (Path(tmp.name) / label).mkdir()
+            ...     for i in range(3):
+            ...         Image.new("RGB", (12, 10)).save(Path(tmp.name) / label / f"{i}.png")
+            >>> it = ImageDataGenerator(rescale=1 / 255).flow_from_directory(
+            ...     tmp.name, target_size=(8, 8), batch_size=2, class_mode="sparse", seed=0)
+            Found 6 images belonging to 2 classes.
+            >>> it.class_indices, it[0][0].shape
+            ({'cat': 0, 'dog': 1}, (2, 8, 8, 3))
+            >>> tmp.cleanup()
         """
         return create(
             DirectoryIterator,
@@ -297,7 +330,23 @@ class ImageDataGenerator:
     ) -> DataFrameIterator:
         """Batches from a dataframe of file names (``x_col``) and labels (``y_col``).
 
-        ``cache`` and ``cache_limit_bytes``: as in :meth:`flow_from_directory`."""
+        ``cache`` and ``cache_limit_bytes``: as in :meth:`flow_from_directory`.
+
+            >>> import tempfile
+            >>> import pandas as pd
+            >>> from PIL import Image
+            >>> tmp = tempfile.TemporaryDirectory()
+            >>> for name in ("a.png", "b.png"):
+            ...     Image.new("L", (12, 10)).save(f"{tmp.name}/{name}")
+            >>> df = pd.DataFrame({"filename": ["a.png", "b.png"], "class": ["cat", "dog"]})
+            >>> it = ImageDataGenerator().flow_from_dataframe(
+            ...     df, directory=tmp.name, target_size=(8, 8), batch_size=2, shuffle=False)
+            Found 2 validated image filenames belonging to 2 classes.
+            >>> it[0][1]  # one-hot labels (class_mode="categorical")
+            array([[1., 0.],
+                   [0., 1.]], dtype=float32)
+            >>> tmp.cleanup()
+        """
         for key in kwargs:
             if key not in _DEPRECATED_DF_KWARGS:
                 raise TypeError(f"flow_from_dataframe() got an unexpected keyword argument {key!r}")
@@ -350,6 +399,11 @@ class ImageDataGenerator:
 
         Default mode returns a new array and treats each image of a batch on its own;
         ``keras_compat`` works in place over the whole array, as Keras does.
+
+            >>> import numpy as np
+            >>> ImageDataGenerator(rescale=1 / 255).standardize(np.full((1, 2, 1), 255, np.uint8))
+            array([[[1.],
+                    [1.]]], dtype=float32)
         """
         check_not_empty("x", np.asarray(x))
         if self.config.keras_compat:
@@ -362,7 +416,13 @@ class ImageDataGenerator:
         raise ValueError(f"standardize expects a 3-D image or 4-D batch, got shape {arr.shape}")
 
     def get_random_transform(self, img_shape: tuple[int, ...], seed: int | None = None) -> dict:
-        """Random parameters for an image of ``img_shape`` (Keras' dict form)."""
+        """Random parameters for an image of ``img_shape`` (Keras' dict form).
+
+            >>> gen = ImageDataGenerator(rotation_range=30)
+            >>> params = gen.get_random_transform((8, 8, 3), seed=0)
+            >>> sorted(params)[:4], -30 <= params["theta"] <= 30
+            (['brightness', 'channel_shift_intensity', 'flip_horizontal', 'flip_vertical'], True)
+        """
         shape = tuple(int(v) for v in img_shape)
         if len(shape) != 3 or min(shape) < 1:
             raise ValueError(
@@ -383,7 +443,14 @@ class ImageDataGenerator:
         return params.to_dict()
 
     def apply_transform(self, x: np.ndarray, transform_parameters: Any) -> np.ndarray:
-        """Apply parameters (a Keras dict or :class:`TransformParams`) to one image."""
+        """Apply parameters (a Keras dict or :class:`TransformParams`) to one image.
+
+            >>> import numpy as np
+            >>> img = np.arange(12, dtype=np.float32).reshape(2, 2, 3)
+            >>> out = ImageDataGenerator().apply_transform(img, {"flip_horizontal": True})
+            >>> bool((out == img[:, ::-1]).all())
+            True
+        """
         arr = _one_image(x)
         params = (
             transform_parameters
@@ -411,10 +478,36 @@ class ImageDataGenerator:
         return out.transpose(2, 0, 1) if cfg.data_format == "channels_first" else out
 
     def random_transform(self, x: np.ndarray, seed: int | None = None) -> np.ndarray:
-        """A randomly transformed copy of one image."""
+        """A randomly transformed copy of one image.
+
+            >>> import numpy as np
+            >>> img = np.zeros((8, 8, 3), np.float32)
+            >>> ImageDataGenerator(rotation_range=90).random_transform(img, seed=1).shape
+            (8, 8, 3)
+        """
         arr = _one_image(x)
         params = self.get_random_transform(arr.shape, seed)
         return self.apply_transform(arr, params)
+
+    def preview(self, x_or_iterator: Any, n: int = 6, images: int = 6,
+                seed: int | None = None) -> Figure:
+        """A matplotlib figure: ``images`` originals, each beside ``n`` augmented views
+        captioned with their parameters; view ``k`` is the image as training sees it in
+        epoch ``k``.  ``x_or_iterator``: an array ``(N, H, W, C)``, ``(x, y)``, a folder,
+        CSV or ``.npz`` path, or an iterator from ``flow*()``.  In a notebook the figure
+        displays inline; else ``fig.savefig("grid.png")``.
+
+            >>> import numpy as np
+            >>> x = np.random.default_rng(0).integers(0, 256, (4, 16, 16, 1), dtype=np.uint8)
+            >>> fig = ImageDataGenerator(rotation_range=20).preview(x, n=2, images=2)
+            >>> type(fig).__name__, len(fig.axes)  # 2 rows of an original and 2 views
+            ('Figure', 6)
+        """
+        # the doctor's replay draws the very parameters of training: one renderer for both
+        from augwise.doctor.previews import grid_figure, replay_grid
+
+        grid = replay_grid(self.config, x_or_iterator, versions=n, images=images, seed=seed)
+        return grid_figure(grid.rows, self.config.python_call(), grid.captions)
 
     # -- statistics -----------------------------------------------------------------------
 
@@ -424,6 +517,12 @@ class ImageDataGenerator:
         ``x`` is an array of rank 4 or an augwise directory/dataframe iterator; default
         mode streams it in chunks (bounded memory) and applies ``preprocessing_function``
         and ``rescale`` first, exactly as batches will see them.
+
+            >>> import numpy as np
+            >>> gen = ImageDataGenerator(featurewise_center=True)
+            >>> gen.fit(np.arange(96, dtype=np.float32).reshape(2, 4, 4, 3))
+            >>> gen.mean.ravel()  # per channel
+            array([46.5, 47.5, 48.5], dtype=float32)
         """
         augment = check_bool("augment", augment)
         rounds = check_int("rounds", rounds, minimum=1)

@@ -303,7 +303,15 @@ def as_dataset(
     ``CrossEntropyLoss`` and keeps float labels float; ``"keep"`` keeps the iterator's
     dtypes; a ``torch.dtype`` casts the labels to it.
 
-    >>> ds = as_dataset(gen.flow_from_directory("data", class_mode="sparse"))  # doctest: +SKIP
-    >>> loader = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=4)  # doctest: +SKIP
+        >>> import numpy as np
+        >>> import torch
+        >>> from augwise import ImageDataGenerator
+        >>> x, y = np.zeros((64, 16, 16, 1), np.uint8), np.arange(64) % 3
+        >>> it = ImageDataGenerator(horizontal_flip=True).flow(x, y, batch_size=16, seed=0)
+        >>> ds = as_dataset(it, channels_first=True)
+        >>> loader = torch.utils.data.DataLoader(ds, batch_size=None)  # any num_workers
+        >>> images, labels = next(iter(loader))
+        >>> tuple(images.shape), images.dtype, labels.dtype, len(loader)
+        ((16, 1, 16, 16), torch.float32, torch.int64, 4)
     """
     return AugwiseDataset(iterator, channels_first=channels_first, labels=labels)

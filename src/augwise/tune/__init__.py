@@ -13,4 +13,9 @@
 
 Importing this package is cheap; torch and Optuna load with the submodules that need them.
 See ``docs/tuner.md``.
+
+>>> from augwise.tune.data import LoadOptions, load_data
+>>> load_data("demo", LoadOptions(subset=100, test_size=50)).num_classes
+10
+>>> from augwise.tune.runner import tune  # then tune(data, ...): see its docstring
 """

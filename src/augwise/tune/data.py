@@ -7,8 +7,8 @@ a ``.csv`` of ``filename,class`` rows (paths relative to the CSV).  Images are k
 as uint8 ``(N, H, W, C)`` arrays no larger than ``max_side`` pixels: the proxy model
 trains on this downscaled copy.  All selections are stratified and seeded.
 
->>> data = load_data("demo", subset=600)              # doctest: +SKIP
->>> data.train.x.shape, data.val.x.shape              # doctest: +SKIP
+>>> data = load_data("demo", LoadOptions(subset=600))
+>>> data.train.x.shape, data.val.x.shape
 ((480, 28, 28, 1), (120, 28, 28, 1))
 """
 
@@ -128,7 +128,13 @@ class LoadOptions:
 
 
 def load_data(source: str | os.PathLike[str], options: LoadOptions | None = None) -> TuneData:
-    """Load ``source`` (a path or ``"demo"``) into memory and split it."""
+    """Load ``source`` (a path or ``"demo"``) into memory and split it.
+
+        >>> data = load_data("demo", LoadOptions(subset=100, test_size=50, seed=0))
+        >>> data.describe()
+        'Fashion-MNIST sample (shipped): 80 train / 20 val / 50 test images, 10 classes, 28x28x1'
+        >>> load_data("my_images/")  # a class-folder tree, an .npz, a .csv  # doctest: +SKIP
+    """
     return _resolve(source).load(options or LoadOptions())
 
 
@@ -142,7 +148,15 @@ def arrays_data(
     source: str = "arrays",
     options: LoadOptions | None = None,
 ) -> TuneData:
-    """:class:`TuneData` from in-memory arrays (also the Python API for your own data)."""
+    """:class:`TuneData` from in-memory arrays (also the Python API for your own data).
+
+    Without ``x_test``/``y_test`` a stratified ``test_fraction`` is held out.
+
+        >>> import numpy as np
+        >>> x, y = np.zeros((50, 16, 16, 1), np.uint8), np.arange(50) % 2
+        >>> arrays_data(x, y, class_names=("cat", "dog")).describe()
+        'arrays: 32 train / 8 val / 10 test images, 2 classes, 16x16x1'
+    """
     opt = options or LoadOptions()
     xs, ys = _images(x, "x"), _labels(y, "y")
     if len(xs) != len(ys):
@@ -389,6 +403,17 @@ class _FolderLoader(_FileLoader):
 
     def files(self) -> tuple[list[str], np.ndarray, tuple[str, ...]]:
         listing = list_directory(str(self.folder))
+        if not listing.class_indices:
+            raise ValueError(
+                f"{self.source!r} has no class sub-folders: the tuner needs one sub-folder of "
+                f"images per class (DATA/cat/*.png, DATA/dog/*.png); the {len(listing.ignored)} "
+                "entries directly in it are not read"
+            )
+        if len(listing.empty_classes) == len(listing.class_indices):
+            raise ValueError(
+                f"{self.source!r}: its {len(listing.class_indices)} class sub-folder(s) hold no "
+                "image files; put each class's images in its folder (DATA/cat/*.png)"
+            )
         paths = [str(self.folder / f) for f in listing.filenames]
         names = tuple(sorted(listing.class_indices, key=listing.class_indices.__getitem__))
         return paths, listing.classes.astype(np.int64), names

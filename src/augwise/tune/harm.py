@@ -28,7 +28,18 @@ def measure_harm(
     seed: int = 0,
     progress: Reporter = silent,
 ) -> HarmReport:
-    """What each transform of ``config`` (and all of it) costs, over ``seeds`` seeds."""
+    """What each transform of ``config`` (and all of it) costs, over ``seeds`` seeds.
+
+    A smoke-test budget below; real measurements use the defaults (15 epochs, 3 seeds).
+
+        >>> from augwise import AugmentConfig
+        >>> from augwise.tune.data import LoadOptions, load_data
+        >>> data = load_data("demo", LoadOptions(subset=100, test_size=50))
+        >>> report = measure_harm(data, AugmentConfig(rotation_range=30, horizontal_flip=True),
+        ...                       seeds=1, budget=ProxyBudget(epochs=1, batch_size=32, threads=1))
+        >>> [item.transform for item in report.items]
+        ['rotation_range', 'horizontal_flip', 'full_config']
+    """
     budget = budget or ProxyBudget()
     samples = measure_transforms(data, config, seeds=seeds, budget=budget, factory=factory,
                                  seed=seed, progress=progress)

@@ -60,7 +60,24 @@ def tune(
     command: str = "",
     progress: Reporter = silent,
 ) -> report.TuneResult:
-    """Search, then retrain the finalists and baselines and write the report to ``out``."""
+    """Search, then retrain the finalists and baselines and write the report to ``out``.
+
+    A smoke-test budget below; real runs use ``SearchSettings()`` (40 trials),
+    ``ProxyBudget()`` (15 epochs) and ``FinalSettings()`` (3 seeds, 3 finalists).
+
+        >>> import tempfile
+        >>> from augwise.tune.data import LoadOptions, load_data
+        >>> data = load_data("demo", LoadOptions(subset=100, test_size=50))
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> result = tune(data, None, ProxyBudget(epochs=1, batch_size=32, threads=1),
+        ...               search.SearchSettings(trials=1), Path(tmp.name),
+        ...               final=FinalSettings(seeds=1, finalists=1))
+        >>> [r.candidate.name for r in result.results]
+        ['tuned (trial 0)', 'no augmentation', 'TrivialAugment', 'classic balanced']
+        >>> sorted(p.name for p in Path(tmp.name).glob("results.*"))
+        ['results.json', 'results.md']
+        >>> tmp.cleanup()
+    """
     final = final or FinalSettings()
     out.mkdir(parents=True, exist_ok=True)
     storage = open_storage(storage_url or default_storage(out))
