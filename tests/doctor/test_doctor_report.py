@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -15,6 +16,8 @@ import yaml
 
 from augwise import AugmentConfig
 from augwise.doctor import diagnose
+from augwise.doctor.evidence_html import evidence_html
+from augwise.doctor.findings import Finding, Severity
 from augwise.doctor.harm import Estimate, HarmReport, TransformHarm
 from augwise.doctor.report_json import SCHEMA_VERSION, validate
 from tests.doctor.conftest import GOOD_CONFIG, GOOD_FLOW, Planted
@@ -94,6 +97,57 @@ def test_html_report_shows_the_harm_table(bases: Planted, tmp_path: Path) -> Non
     html = d.write_html(tmp_path / "r.html").read_text()
     assert "rotation_range=40 costs 6.1 ± 0.9 points" in html
     assert "small CNN, 5 epochs" in html and "costs accuracy" in html
+
+
+def test_html_evidence_is_tables_and_bars_not_json(bases: Planted, tmp_path: Path) -> None:
+    d = bases.letters
+    nested = Finding("config.test_nested", "warning", "config", "nested evidence", "do this",
+                     evidence={"per_class": {"a": 0.5, "b": 1.0},
+                               "rows": [{"transform": "rotation_range", "fill": 0.1}],
+                               "stat": {"mean": 0.1, "low": 0.0, "high": 0.2, "n": 3},
+                               "deep": {"outer": {"inner": 2}}, "long": list(range(30))})
+    d = dataclasses.replace(d, findings=[*d.findings, nested])
+    html = d.write_html(tmp_path / "r.html").read_text()
+    findings = html[html.index('id="findings"'):html.index('id="data"')]
+    assert findings.count('<td class="ev"><table') >= 4
+    for blob in ('{"', "{&#34;", "[{", "&#34;: "):  # JSON, raw or escaped
+        assert blob not in findings, blob
+    section = html[html.index('id="f-config.test_nested"'):]
+    section = section[:section.index("</details>")]
+    assert '<table class="bars">' in section  # name -> number: a bar chart
+    assert section.count("width:120px") == 1  # the larger share gets the full bar
+    assert "<th>transform</th><th>fill</th>" in section  # list of dicts: a column per key
+    assert '<table class="bars"><tr><td>mean' not in section  # a CI is no chart
+    assert "<td>inner</td><td>2</td>" in section  # nested dicts: nested tables
+    assert "... and 20 more" in section
+
+
+def test_evidence_html_escapes_markup_in_keys_and_values() -> None:
+    html = str(evidence_html({EVIL_CLASS: {EVIL_FILE: 1, "b": 2},
+                              "rows": [{"<th>": "<td>x"}], "s": "<script>"}))
+    assert EVIL_FILE not in html and "<i>" not in html and "<script>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;.png" in html and "&lt;i&gt;evil" in html
+    assert "<th>&lt;th&gt;</th>" in html and "<td>&lt;td&gt;x</td>" in html
+
+
+def test_fix_list_is_ordered_by_severity_then_measured_impact(bases: Planted,
+                                                              tmp_path: Path) -> None:
+    def finding(fid: str, severity: Severity, **evidence: float) -> Finding:
+        return Finding(fid, severity, "config", f"title {fid}", f"fix-{fid}", evidence=evidence)
+
+    made = [finding("t.info", "info", share=0.9),
+            finding("t.warn_small", "warning", visible_mean=0.01),
+            finding("t.warn_unmeasured", "warning"),
+            finding("t.error", "error"),
+            finding("t.warn_large", "warning", visible_mean=0.2)]
+    d = dataclasses.replace(bases.letters, findings=made)
+    html = d.write_html(tmp_path / "r.html").read_text()
+    todo = html[html.index('id="todo"'):html.index('id="findings"')]
+    assert "Ordered by severity, then by" in todo
+    order = [todo.index(f"fix-{f}") for f in
+             ("t.error", "t.warn_large", "t.warn_small", "t.warn_unmeasured", "t.info")]
+    assert order == sorted(order)
+    assert "visible fill 20.0% of pixels" in todo
 
 
 class _Dom(HTMLParser):

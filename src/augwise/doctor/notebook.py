@@ -7,10 +7,9 @@ escaped (jinja2 autoescape).
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from markupsafe import Markup, escape
+from augwise.doctor.evidence_html import evidence_html as _shown
 
 if TYPE_CHECKING:
     from augwise.doctor.api import Diagnosis
@@ -55,30 +54,6 @@ finding{{ "" if findings|length == 1 else "s" }}, worst:
 """
 
 COLOURS = {"error": "#c62828", "warning": "#ef6c00", "info": "#1565c0", "none": "#2e7d32"}
-
-
-def _scalar(value: Any) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool))
-
-
-def _shown(value: Any) -> Markup:
-    """An evidence value as HTML: a scalar as text, a mapping of scalars as a two-column
-    table, a list of such mappings as a table with a header, anything else as JSON."""
-    if _scalar(value):
-        return escape(value)
-    if isinstance(value, dict) and all(_scalar(v) for v in value.values()):
-        rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>"
-                       for k, v in value.items())
-        return Markup(f"<table>{rows}</table>")
-    if (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
-            and all(_scalar(x) for v in value for x in v.values())):
-        keys = list(dict.fromkeys(k for v in value for k in v))
-        head = "".join(f"<th>{escape(k)}</th>" for k in keys)
-        body = "".join("<tr>" + "".join(f"<td>{escape(v.get(k, ''))}</td>" for k in keys)
-                       + "</tr>" for v in value)
-        return Markup(f"<table><tr>{head}</tr>{body}</table>")
-    text = json.dumps(value, indent=1, default=str)
-    return Markup(f'<pre style="margin:0;white-space:pre-wrap">{escape(text)}</pre>')
 
 
 def diagnosis_html(diagnosis: Diagnosis) -> str:

@@ -6,7 +6,6 @@ text are escaped; a Content-Security-Policy forbids scripts as a second line of 
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,8 +14,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from augwise.doctor import plots
 from augwise.doctor.audit.quality import ROBUST_Z, robust_z
 from augwise.doctor.context import Context
+from augwise.doctor.evidence_html import evidence_html
 from augwise.doctor.fill import matrix_fill
-from augwise.doctor.findings import Finding
+from augwise.doctor.findings import RANK, Finding
 from augwise.doctor.harm import harm_rows, scatter_png
 from augwise.doctor.measure import fit_side, to_uint8
 from augwise.doctor.replay import Replayer, png_uri, replay_rows, worst_fill
@@ -35,22 +35,51 @@ GROUP_MEMBERS = 6
 
 
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("augwise.doctor", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["evidence"] = evidence_html
+    return env
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (dict, list)):
-        text = json.dumps(value, separators=(", ", ": "))
-        return text if len(text) <= 700 else text[:700] + " …"
-    return str(value)
+# Measures of impact, most direct first; different units are not compared by value.
+_SHARES = (("visible_mean", "visible fill {:.1f}% of pixels"),
+           ("share", "{:.1f}% of images"),
+           ("minority_share", "minority class {:.1f}% of images"),
+           ("oriented_share", "{:.1f}% of classes oriented"))
+
+
+def _impact(f: Finding, images: int) -> tuple[int, float, str] | None:
+    """The finding's measured size as (tier of the measure, size, text), or None."""
+    ev = f.evidence
+    delta = ev.get("delta")
+    if isinstance(delta, dict) and isinstance(delta.get("mean"), (int, float)):
+        return 0, -float(delta["mean"]), f"{-100 * float(delta['mean']):.1f} points of accuracy"
+    if f.file_count and images:
+        share = f.file_count / images
+        return 1, share, f"{f.file_count} of {images} images ({100 * share:.1f}%)"
+    for tier, (key, text) in enumerate(_SHARES, start=2):
+        value = ev.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return tier, float(value), text.format(100 * float(value))
+    return None
+
+
+def _fixes(findings: list[Finding], images: int) -> list[dict[str, str]]:
+    """Each finding's fix: most severe first, then by measure (accuracy lost, images
+    affected, pixels, classes), then largest first; unmeasured ones last."""
+    rows = []
+    for order, f in enumerate(findings):
+        impact = _impact(f, images)
+        tier, size, text = impact if impact else (len(_SHARES) + 2, 0.0, "")
+        rows.append(((-RANK[f.severity], tier, -size, order),
+                     {"id": f.id, "severity": f.severity, "title": f.title, "fix": f.fix,
+                      "impact": text}))
+    return [row for _, row in sorted(rows, key=lambda r: r[0])]
 
 
 class _Thumbs:
@@ -137,7 +166,7 @@ def _finding(f: Finding, thumbs: _Thumbs) -> dict[str, Any]:
     return {
         "id": f.id, "severity": f.severity, "category": f.category, "title": f.title,
         "detail": f.detail, "fix": f.fix,
-        "evidence": [(k, _shown(v)) for k, v in f.evidence.items() if k not in hidden],
+        "evidence": [(k, evidence_html(v)) for k, v in f.evidence.items() if k not in hidden],
         "files": list(f.files), "more_files": f.file_count - len(f.files),
         "patch": ", ".join(f"{k}={v!r}" for k, v in f.patch.items()),
         "flow_patch": ", ".join(f"{k}={v!r}" for k, v in f.flow_patch.items()),
@@ -240,6 +269,7 @@ def render(d: Diagnosis, versions: int = 6) -> str:
         config_call=ctx.config.python_call(),
         splits=doc["dataset"]["splits"],
         findings=[_finding(f, thumbs) for f in d.findings],
+        fixes=_fixes(list(d.findings), int(doc["summary"]["images"] or 0)),
         checks=doc["checks"],
         plots=_plots(d),
         means=means,
