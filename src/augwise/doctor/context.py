@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from augwise.core.config import AugmentConfig
-from augwise.doctor import fill, orientation
+from augwise.doctor.fill import FillReport, Thumb, prepare_thumbs
+from augwise.doctor.fill import measure as measure_fill
 from augwise.doctor.inputs import DataSet, Split
 from augwise.doctor.options import KERAS_DEFAULT_TARGET, FlowOptions
+from augwise.doctor.orientation import Orientation, analyse
 from augwise.doctor.scan import ScanResult
 from augwise.doctor.setup import Setup
 
@@ -93,17 +95,17 @@ class Context:
         return self.scan.class_names
 
     @cached_property
-    def orientation(self) -> orientation.Orientation | None:
-        return orientation.analyse(self.scan.class_sums, self.class_names)
+    def orientation(self) -> Orientation | None:
+        return analyse(self.scan.class_sums, self.class_names)
 
     @cached_property
-    def thumbs(self) -> list[fill.Thumb]:
+    def thumbs(self) -> list[Thumb]:
         kept = [self.scan.kept[k] for k in sorted(self.scan.kept)]
-        return fill.prepare_thumbs(kept, self.target_hw)
+        return prepare_thumbs(kept, self.target_hw)
 
     @cached_property
-    def fill(self) -> fill.FillReport | None:
-        return fill.measure(self.config, self.thumbs, self.target_hw, self.value_range,
+    def fill(self) -> FillReport | None:
+        return measure_fill(self.config, self.thumbs, self.target_hw, self.value_range,
                             seed=self.seed)
 
     @cached_property

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from augwise.core.validate import check_bool
 from augwise.io.dataframe import CLASS_MODES
 from augwise.io.decode import COLOR_MODES, INTERPOLATIONS
 from augwise.io.sources import SUBSETS
@@ -63,8 +64,7 @@ class FlowOptions:
             self.batch_size < 1
         ):
             raise ValueError(f"batch_size must be a positive int, got {self.batch_size!r}")
-        if not isinstance(self.shuffle, bool):
-            raise TypeError(f"shuffle must be True or False, got {self.shuffle!r}")
+        check_bool("shuffle", self.shuffle)
         if self.subset is not None and self.subset not in SUBSETS:
             raise ValueError(f"subset must be None or one of {SUBSETS}, got {self.subset!r}")
         if self.interpolation not in INTERPOLATIONS:

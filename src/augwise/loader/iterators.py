@@ -24,6 +24,7 @@ from augwise.core.config import AugmentConfig
 from augwise.core.machine import usable_cores
 from augwise.core.params import TransformParams
 from augwise.core.sampling import RandomStreams, resolve_seed
+from augwise.core.validate import check_bool, check_int
 from augwise.io.sources import WHITE_LIST_FORMATS
 from augwise.loader.executor import Prefetcher, WorkerPool
 from augwise.loader.keras_pipeline import GLOBAL_RNG_LOCK, KerasPipeline
@@ -44,14 +45,6 @@ class Made(NamedTuple):
 def default_workers() -> int:
     """Worker threads when not given: the usable cores, at most 8."""
     return max(1, min(8, usable_cores()))
-
-
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
 
 
 class Iterator:
@@ -75,11 +68,10 @@ class Iterator:
         max_queue_size: int = 10,
     ) -> None:
         self.n = int(n)
-        self.batch_size = _check_int("batch_size", batch_size, 1)
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+        self.batch_size = check_int("batch_size", batch_size, 1)
+        check_bool("shuffle", shuffle)
         if seed is not None:
-            _check_int("seed", seed, 0)
+            check_int("seed", seed, 0)
             if config.keras_compat and seed >= 2**32:
                 raise ValueError(
                     f"seed must be < 2**32 with keras_compat=True (Keras seeds NumPy's global "
@@ -97,9 +89,9 @@ class Iterator:
         self.pipeline = pipeline
         self.targets = targets
         self.last_batch: BatchImages | None = None
-        self._workers = default_workers() if workers is None else _check_int("workers", workers, 0)
+        self._workers = default_workers() if workers is None else check_int("workers", workers, 0)
         self._use_multiprocessing = bool(use_multiprocessing)
-        self._max_queue_size = _check_int("max_queue_size", max_queue_size, 1)
+        self._max_queue_size = check_int("max_queue_size", max_queue_size, 1)
         self.resolved_seed = resolve_seed(seed if seed is not None else config.seed)
         self._streams = RandomStreams(self.resolved_seed)
         if isinstance(pipeline, Pipeline):

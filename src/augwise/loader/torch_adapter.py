@@ -44,6 +44,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+from augwise.core.validate import check_bool
 from augwise.loader.iterators import Iterator
 from augwise.loader.skiplog import SkipLog, owned_tempdir
 
@@ -184,10 +185,8 @@ class AugwiseDataset(IterableDataset):
     ) -> None:
         if not isinstance(iterator, Iterator):
             raise TypeError(f"iterator must be an augwise iterator, got {type(iterator).__name__}")
-        if not isinstance(channels_first, (bool, np.bool_)):
-            raise TypeError(f"channels_first must be True or False, got {channels_first!r}")
         self.iterator = iterator
-        self.channels_first = bool(channels_first)
+        self.channels_first = check_bool("channels_first", channels_first)
         self.labels = labels
         self._label_dtype = _label_dtype(labels)
         self._sparse = getattr(iterator, "class_mode", None) == "sparse"
