@@ -5,13 +5,18 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
+from pathlib import Path
 
 import pytest
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-MODULES = ["augwise.keras_api.generator", "augwise.core.config", "augwise.loader.torch_adapter",
-           "augwise.doctor.api", "augwise.tune", "augwise.tune.data", "augwise.tune.harm",
-           "augwise.tune.runner"]
+SRC = Path(__file__).resolve().parents[1] / "src"
+# every module whose docstrings hold an example: a new example runs from the day it is written
+MODULES = sorted(
+    ".".join(p.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
+    for p in (SRC / "augwise").rglob("*.py")
+    if ">>>" in p.read_text()
+)
 PUBLIC = {
     "augwise": ["ImageDataGenerator", "ImageDataGenerator.flow",
                 "ImageDataGenerator.flow_from_directory", "ImageDataGenerator.flow_from_dataframe",
@@ -39,8 +44,8 @@ def run_doctests(name: str) -> doctest.TestResults:
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_run(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert len(MODULES) > 20
     result = run_doctests(name)
-    assert result.attempted > 0, f"{name} has no docstring examples"
     assert result.failed == 0, capsys.readouterr().out
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 from augwise import ImageDataGenerator
 from augwise.core.config import AugmentConfig
-from augwise.doctor.previews import CAPTION_PT, FIGURE_DPI, grid_figure, replay_grid
+from augwise.preview.grid import CAPTION_PT, FIGURE_DPI, grid_figure, replay_grid
 
 
 def augwise(*args: str) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ import pytest
 from augwise import ImageDataGenerator
 from augwise.doctor.api import Diagnosis, diagnose, rediagnose
 from augwise.doctor.checks import all_checks
-from augwise.doctor.harm import Estimate, HarmReport, TransformHarm
+from augwise.results import Estimate, HarmReport, TransformHarm
 from tests.doctor.conftest import GOOD_CONFIG, GOOD_FLOW, Planted
 from tests.doctor.planted import SCENE_HW, save, scene
 

@@ -9,14 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from augwise.doctor.harm import (
-    Estimate,
-    HarmReport,
-    TransformHarm,
-    harm_findings,
-    harm_rows,
-    scatter_png,
-)
+from augwise.doctor.harm import harm_findings, harm_rows, scatter_png
+from augwise.results import Estimate, HarmReport, TransformHarm
 from tests.doctor.conftest import Planted
 
 

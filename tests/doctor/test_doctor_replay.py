@@ -7,7 +7,7 @@ import numpy as np
 from augwise import AugmentConfig, DirectoryIterator, ImageDataGenerator, NumpyArrayIterator
 from augwise.core.geometry import transform_matrices
 from augwise.doctor.fill import matrix_fill
-from augwise.doctor.replay import Replayer, replay_rows, worst_fill
+from augwise.preview.replay import Replayer, replay_rows, worst_fill
 from tests.doctor.conftest import Planted
 from tests.doctor.planted import SCENE_HW, scene
 

@@ -18,8 +18,8 @@ from augwise import AugmentConfig
 from augwise.doctor import diagnose
 from augwise.doctor.evidence_html import evidence_html
 from augwise.doctor.findings import Finding, Severity
-from augwise.doctor.harm import Estimate, HarmReport, TransformHarm
 from augwise.doctor.report_json import SCHEMA_VERSION, validate
+from augwise.results import Estimate, HarmReport, TransformHarm
 from tests.doctor.conftest import GOOD_CONFIG, GOOD_FLOW, Planted
 from tests.doctor.planted import SCENE_HW, save, scene
 
@@ -202,3 +202,54 @@ def test_report_renders_in_headless_chromium_without_running_injected_markup(
     assert EVIL_FILE in text and EVIL_CLASS in text
     console = [line for line in res.stderr.splitlines() if "CONSOLE" in line]
     assert not console, console
+
+
+def test_report_write_renders_the_chosen_formats(bases: Planted, tmp_path: Path) -> None:
+    from augwise.doctor import report
+
+    d = bases.letters
+    paths = report.write(d, tmp_path / "r", formats=("summary", "json"))
+    assert list(paths) == ["summary", "json"]
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["report.json", "summary.txt"]
+    assert json.loads(paths["json"].read_text()) == json.loads(d.to_json())
+    text = paths["summary"].read_text()
+    assert text.startswith("augwise doctor: ") and "\x1b[" not in text
+    assert all(f"[{f.id}]" in text.replace("\n", " ") for f in d.findings)
+    assert list(d.write(tmp_path / "all")) == ["json", "config", "html"]  # the old method
+    with pytest.raises(ValueError, match=r"formats must be .*json, config, html, summary.*'pdf'"):
+        report.write(d, tmp_path / "x", formats=("json", "pdf"))
+    assert not (tmp_path / "x").exists()
+
+
+def _imports(module: str) -> set[str]:
+    """Modules ``module`` imports anywhere in its source (functions included)."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return out
+
+
+def test_reports_never_import_check_modules_and_the_data_never_imports_reports() -> None:
+    from augwise.doctor.checks import PLUGINS
+
+    reports = ("report", "report_json", "report_html", "summary", "notebook")
+    for name in reports:
+        found = {m for m in _imports(f"augwise.doctor.{name}")
+                 if m.startswith(("augwise.doctor.audit", "augwise.doctor.lint"))}
+        assert not found, (name, found)
+    for plugin in PLUGINS:
+        assert not _imports(plugin) & {f"augwise.doctor.{r}" for r in reports}, plugin
+        assert plugin not in _imports("augwise.doctor.checks")  # imported by name, lazily
+    api = {m for m in _imports("augwise.doctor.api") if m.startswith("augwise.doctor.")}
+    assert api & {f"augwise.doctor.{r}" for r in reports} <= {"augwise.doctor.report_json",
+                                                              "augwise.doctor.report"}
+    assert "augwise.doctor.api" not in _imports("augwise.doctor.report_json")

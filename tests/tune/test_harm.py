@@ -1,4 +1,4 @@
-"""``measure_harm`` produces the doctor's HarmReport; ``augwise tune --measure-harm``."""
+"""``measure_harm`` produces the HarmReport the doctor reads; ``augwise tune --measure-harm``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from augwise.core.config import AugmentConfig
-from augwise.doctor.harm import HarmReport
+from augwise.results import HarmReport
 from augwise.tune.data import TuneData
 from augwise.tune.harm import measure_harm, ranked_harm
 from augwise.tune.proxy import ProxyBudget

@@ -6,13 +6,9 @@ import numpy as np
 import pytest
 
 from augwise.core.config import AugmentConfig
+from augwise.results import FULL_CONFIG
 from augwise.tune.data import TuneData
-from augwise.tune.measure import (
-    FULL_CONFIG,
-    affinity,
-    measure_transforms,
-    single_transforms,
-)
+from augwise.tune.measure import affinity, measure_transforms, single_transforms
 from augwise.tune.progress import Step
 from augwise.tune.proxy import ProxyBudget
 from augwise.tune.training import batches, train

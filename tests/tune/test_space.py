@@ -60,3 +60,15 @@ def test_config_from_params_maps_the_derived_arguments() -> None:
     assert still.fill_mode == "nearest" and still.channel_shift_range == 30
     assert space.config_from_params({"rotation_range": 10, "fill_mode": "wrap"}).fill_mode == "wrap"
     assert len(space.describe_space()) == len(space.CLASSIC_DIMS) + 1
+
+
+def test_the_dimensions_are_the_transform_registry_s() -> None:
+    from augwise.core.transforms import TRANSFORMS
+
+    declared = [d for s in TRANSFORMS for d in s.search]
+    declared += [d for s in TRANSFORMS for more in s.search_if.values() for d in more]
+    assert sorted(d.name for d in space.all_dims()) == sorted(
+        [d.name for d in declared] + ["fill_mode"])
+    for s in TRANSFORMS:  # every transform's own dimensions, at their top, turn it on
+        top = {d.name: d.choices[-1] if d.choices else d.high for d in s.search}
+        assert s.active(space.config_from_params(top)), s.name

@@ -9,7 +9,6 @@ while its manifest matches.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -153,20 +152,14 @@ def tree_stats(root: Path) -> dict[str, float]:
     return {"files": len(sizes), "mean_kib": float(np.mean(sizes)) / 1024 if sizes else 0.0}
 
 
-def _read_idx(path: Path) -> np.ndarray:
-    with gzip.open(path, "rb") as fh:
-        data = fh.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
 def fashion_mnist(n: int) -> tuple[np.ndarray, np.ndarray]:
     """``n`` Fashion-MNIST training images ``(n, 28, 28, 1)`` uint8 and labels."""
     images = Path(FASHION_DIR) / "train-images-idx3-ubyte.gz"
     labels = Path(FASHION_DIR) / "train-labels-idx1-ubyte.gz"
     if images.is_file() and labels.is_file():
-        x, y = _read_idx(images), _read_idx(labels)
+        from augwise.io.datasets import read_idx
+
+        x, y = read_idx(images), read_idx(labels)
     else:
         from augwise.io.demo import load_fashion_mnist
 

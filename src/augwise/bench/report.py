@@ -189,17 +189,14 @@ def markdown(doc: dict[str, Any]) -> str:
 
 def chart(doc: dict[str, Any], path: Path) -> None:
     """One horizontal bar panel per workload (images/s, min-max whiskers)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     timed = [w for w in WORKLOADS if w not in ("rss100k", "fit_dir")]
     groups = [(w, [r for r in doc["results"] if r["workload"] == w]) for w in timed]
     groups = [(w, rs) for w, rs in groups if rs]
     height = sum(len(rs) for _, rs in groups) * 0.45 + 1.2 * max(len(groups), 1)
-    fig, axes = plt.subplots(max(len(groups), 1), 1, figsize=(10, max(height, 3)),
-                             squeeze=False)
+    fig = Figure(figsize=(10, max(height, 3)))
+    axes = fig.subplots(max(len(groups), 1), 1, squeeze=False)
     for ax, (w, rs) in zip(axes[:, 0], groups, strict=False):
         labels = [r["label"] for r in rs]
         values = [r["median"] if _ok(r) else 0.0 for r in rs]
@@ -223,7 +220,6 @@ def chart(doc: dict[str, Any], path: Path) -> None:
                  f"{doc['batch_size']}{', quick' if doc['quick'] else ''})")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def write_outputs(doc: dict[str, Any], out: Path) -> dict[str, Path]:

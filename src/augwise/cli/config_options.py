@@ -15,9 +15,7 @@ from typing import Any
 
 import typer
 
-from augwise.core.config import AugmentConfig, config_fields, read_config_file, screen_config
-
-_UNSET = "__unset__"
+from augwise.core.config import AugmentConfig, ReadConfig, config_fields, read_config
 
 
 def _option_name(name: str) -> str:
@@ -28,6 +26,10 @@ PANEL = "ImageDataGenerator arguments"
 _NEGATED = "no_"  # ``--no-<flag>`` options: turn a flag of the --config file off
 _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
+
+
+# arguments given as a (low, high) pair: ``--zoom-range 0.8,1.2``
+_PAIRS = frozenset(f.name for f in config_fields() if "tuple[float, float]" in str(f.type))
 
 
 def _cli_fields() -> list[Any]:
@@ -142,14 +144,10 @@ def _scalar(name: str, text: str) -> Any:
         return t
 
 
-def _file_arguments(values: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """Pop ``--config``/``--allow-code``: the file's name and its screened arguments."""
+def _file_arguments(values: dict[str, Any]) -> tuple[str | None, bool]:
+    """Pop ``--config``/``--allow-code``: the file's name and whether it may name code."""
     path = values.pop("config", None)
-    allow_code = bool(values.pop("allow_code", False))
-    if path is None:
-        return None, {}
-    data = read_config_file(path)  # errors name the file: the CLI prints them as they are
-    return str(path), screen_config(data, allow_code=allow_code, source=str(path))
+    return (None if path is None else str(path)), bool(values.pop("allow_code", False))
 
 
 def _option_arguments(values: dict[str, Any]) -> dict[str, Any]:
@@ -170,7 +168,7 @@ def _option_arguments(values: dict[str, Any]) -> dict[str, Any]:
             continue
         if isinstance(value, str):
             parsed = _parse_value(key, value)
-            if key in ("brightness_range", "zoom_range") and isinstance(parsed, list):
+            if key in _PAIRS and isinstance(parsed, list):
                 parsed = tuple(parsed)
             out[key] = parsed
         else:
@@ -178,16 +176,20 @@ def _option_arguments(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def config_arguments(values: dict[str, Any]) -> dict[str, Any]:
-    """The ``--config`` file's arguments, then the options', values not yet validated."""
-    _, arguments = _file_arguments(values)
-    return {**arguments, **_option_arguments(values)}
+def config_arguments(values: dict[str, Any]) -> ReadConfig:
+    """The ``--config`` file with the options' values on top, read as ``diagnose()``
+    reads a config (:func:`read_config`): values Keras accepts but augwise refuses are
+    noted, not refused."""
+    path, allow_code = _file_arguments(values)
+    return read_config(path, overrides=_option_arguments(values), allow_code=allow_code,
+                       keras_values=True)
 
 
 def build_config(values: dict[str, Any]) -> AugmentConfig:
     """An :class:`AugmentConfig` from the parsed CLI values (file first, then options)."""
-    source, arguments = _file_arguments(values)
-    base = AugmentConfig.from_dict(arguments, source=source)
+    path, allow_code = _file_arguments(values)
+    # errors name the file: the CLI prints them as they are
+    base = read_config(path, allow_code=allow_code).config
     try:
         return base.replace(**_option_arguments(values))
     except (TypeError, ValueError) as exc:
@@ -198,7 +200,7 @@ def with_config_options(fn: Callable[..., Any], *, raw: bool = False) -> Callabl
     """Add the config options to a typer command function's signature.
 
     The wrapped function receives ``augment_config=<AugmentConfig>`` instead, or with
-    ``raw=True`` the arguments as given (a dict; the doctor lints values it refuses).
+    ``raw=True`` the :class:`ReadConfig` (the doctor lints values augwise refuses).
     """
     sig = inspect.signature(fn, eval_str=True)
     own = [p for p in sig.parameters.values() if p.name != "augment_config"]

@@ -18,7 +18,10 @@ from rich.text import Text
 from augwise.cli.config_options import with_config_options
 from augwise.cli.help import Command
 from augwise.cli.paths import check_writable
+from augwise.core.config import AugmentConfig, ReadConfig
+from augwise.doctor import report
 from augwise.doctor.api import FAIL_ON, diagnose
+from augwise.doctor.cleanup import write_data_fixes
 from augwise.doctor.demo import CLASSIC_OVERAUGMENTED, DEMO_FLOW, prepare_demo
 from augwise.doctor.options import ENGINES
 
@@ -87,7 +90,7 @@ def doctor(
                                             "drop or relabel per split, and cleaned .npz "
                                             "files or file lists."),
     *,
-    augment_config: dict[str, Any],
+    augment_config: ReadConfig,
 ) -> None:
     """Audit the data, lint the augmentation config against it, and suggest fixes.
 
@@ -122,7 +125,7 @@ def doctor(
         for key, value in DEMO_FLOW.items():
             if flow.get(key) is None:
                 flow[key] = value
-        if not augment_config:
+        if augment_config.source is None and augment_config.config == AugmentConfig():
             config = CLASSIC_OVERAUGMENTED
     elif data is None:
         raise typer.BadParameter("give the training DATA (or --demo)")
@@ -130,11 +133,11 @@ def doctor(
     result = diagnose(data, config=config, flow=flow, validation=validation, test=test,
                       engine=engine, harm=harm, workers=workers, console=Console(stderr=True))
     with console.status("writing the report", spinner="dots"):
-        paths = result.write(out, versions=versions)
+        paths = report.write(result, out, versions=versions)
         if write_fixes is not None:
             paths["fixes"] = write_fixes
-            result.write_data_fixes(write_fixes)
-    result.print_summary(console)
+            write_data_fixes(result, write_fixes)
+    report.print_summary(result, console)
     for kind, path in paths.items():
         console.print(Text(f"{kind:>6}: {path}"))
     code = result.exit_code(fail_on)
@@ -144,5 +147,5 @@ def doctor(
 
 
 def register(app: typer.Typer) -> None:
-    # raw arguments: the doctor turns values Keras accepts but augwise refuses into findings
+    # read as diagnose() reads a config: values Keras accepts but augwise refuses are findings
     app.command("doctor", cls=Command)(with_config_options(doctor, raw=True))

@@ -14,9 +14,9 @@ from augwise.cli.help import Command
 from augwise.cli.paths import check_writable
 from augwise.core.config import AugmentConfig
 from augwise.core.presets import CLASSIC_OVERAUGMENTED
-from augwise.doctor.previews import ReplayedGrid, render_grid, replay_grid
-from augwise.doctor.replay import png_uri
 from augwise.io.demo import load_fashion_mnist
+from augwise.preview.grid import ReplayedGrid, render_grid, replay_grid
+from augwise.preview.replay import png_uri
 
 OUT_FORMATS = (".png", ".html")
 

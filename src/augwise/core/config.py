@@ -19,15 +19,16 @@ import json
 import numbers
 import os
 import warnings
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import yaml
 
-from augwise.core.policies import BINS, MAX_OPS, POLICIES
+from augwise.core.policies import BINS, MAX_OPS, POLICIES, POLICY_OPS
+from augwise.core.transforms import TRANSFORMS, spec
 from augwise.core.validate import check_bool, check_choice, did_you_mean, short_repr
 
 ShiftRange = float | int | tuple[float, ...]
@@ -193,24 +194,11 @@ class AugmentConfig:
     @property
     def has_geometry(self) -> bool:
         """True when any geometric transform can differ from the identity."""
-        return bool(
-            self.rotation_range
-            or _shift_nonzero(self.width_shift_range)
-            or _shift_nonzero(self.height_shift_range)
-            or self.shear_range
-            or self.zoom_range != (1.0, 1.0)
-            or self.horizontal_flip
-            or self.vertical_flip
-            or self.policy is not None
-        )
+        return any(s.geometric and s.active(self) for s in TRANSFORMS)
 
     @property
     def has_colour(self) -> bool:
-        return (
-            bool(self.channel_shift_range)
-            or self.brightness_range is not None
-            or self.policy is not None
-        )
+        return any(s.colour and s.active(self) for s in TRANSFORMS)
 
     @property
     def augments(self) -> bool:
@@ -234,6 +222,19 @@ class AugmentConfig:
     def replace(self, **changes: Any) -> AugmentConfig:
         """A copy with ``changes`` applied (validated again)."""
         return dataclasses.replace(self, **changes)
+
+    def alone(self, name: str) -> AugmentConfig:
+        """Only the transform ``name`` of this config (same fill and interpolation).
+
+        The per-transform measurements of the doctor and the tuner run these.
+
+            >>> cfg = AugmentConfig(rotation_range=20, zoom_range=0.1, fill_mode="reflect")
+            >>> cfg.alone("rotation_range").non_default_dict()
+            {'rotation_range': 20.0, 'fill_mode': 'reflect'}
+        """
+        return AugmentConfig(fill_mode=self.fill_mode, cval=self.cval,
+                             interpolation_order=self.interpolation_order,
+                             **spec(name).alone(self))
 
     def augmentation_only(self) -> AugmentConfig:
         """This configuration without its standardisation steps."""
@@ -325,7 +326,7 @@ class AugmentConfig:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, allow_code: bool = False) -> AugmentConfig:
-        """Read a ``.json``, ``.yaml`` or ``.yml`` config file (see :func:`read_config_file`).
+        """Read a ``.json``, ``.yaml`` or ``.yml`` config file (see :func:`read_config`).
 
         ``allow_code=True`` lets the file name a ``preprocessing_function`` as
         ``'module:function'``, which is then imported: only for files you trust.
@@ -339,9 +340,7 @@ class AugmentConfig:
             'ImageDataGenerator(rotation_range=15.0, horizontal_flip=True)'
             >>> tmp.cleanup()
         """
-        return cls.from_dict(
-            read_config_file(path), allow_code=allow_code, source=os.fspath(path)
-        )
+        return read_config(path, allow_code=allow_code).config
 
     def python_call(self) -> str:
         """The ``ImageDataGenerator(...)`` line that builds this configuration.
@@ -597,6 +596,94 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     return parse_config_text(text, fmt, str(p))
 
 
+@dataclass(frozen=True)
+class RawNote:
+    """A value as given that was reinterpreted to build the config (see :func:`read_config`)."""
+
+    field: str
+    given: Any
+    used: Any
+
+
+@dataclass(frozen=True)
+class ReadConfig:
+    """A config as read: the validated config, the values reinterpreted, the file read."""
+
+    config: AugmentConfig
+    notes: tuple[RawNote, ...] = ()
+    source: str | None = None  # the file's path; None for a mapping
+
+    def note(self, name: str) -> RawNote | None:
+        """The note on argument ``name``, if its value was reinterpreted."""
+        return next((n for n in self.notes if n.field == name), None)
+
+
+def _keras_values(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[RawNote]]:
+    """Reinterpret values Keras accepts but augwise refuses, noting each.
+
+    Brightness given as deltas (``[-0.2, 0.2]``) becomes factors (``[0.8, 1.2]``).
+    """
+    out = dict(data)
+    notes: list[RawNote] = []
+    br = out.get("brightness_range")
+    if isinstance(br, (list, tuple)) and len(br) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in br
+    ):
+        lo, hi = float(br[0]), float(br[1])
+        if lo < 0:
+            used = (max(0.0, 1.0 + lo), max(0.0, 1.0 + hi))
+            notes.append(RawNote("brightness_range", [lo, hi], list(used)))
+            out["brightness_range"] = used
+    return out, notes
+
+
+def read_config(
+    source: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    allow_code: bool = False,
+    keras_values: bool = False,
+) -> ReadConfig:
+    """The one config reader: a ``.json``/``.yaml`` file or a mapping -> validated config.
+
+    The file is read as data (:func:`read_config_file`); a ``preprocessing_function``
+    given as ``'module:function'`` is imported only with ``allow_code=True``.
+    ``overrides`` (the command line's values) win over the source's; errors in the
+    source name the file, errors in the overrides do not.  With ``keras_values=True``
+    values Keras accepts but augwise refuses (brightness deltas such as ``[-0.2, 0.2]``)
+    are reinterpreted and listed in ``notes`` (the doctor lints them); otherwise they
+    are refused like any invalid value.
+
+        >>> read = read_config({"brightness_range": [-0.2, 0.2]}, keras_values=True)
+        >>> read.config.brightness_range, read.note("brightness_range").given
+        ((0.8, 1.2), [-0.2, 0.2])
+    """
+    path: str | None = None
+    if source is None:
+        data: dict[str, Any] = {}
+    elif isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        data = read_config_file(source)
+    elif isinstance(source, Mapping):
+        data = dict(source)
+    else:
+        raise TypeError(
+            "source must be a .json/.yaml path, a mapping of ImageDataGenerator arguments or "
+            f"None, got {type(source).__name__}"
+        )
+    extra = dict(overrides or {})
+    notes: list[RawNote] = []
+    if keras_values:
+        data, notes = _keras_values(data)
+        extra, extra_notes = _keras_values(extra)
+        notes = [n for n in notes if n.field not in extra] + extra_notes
+    given = {k: v for k, v in data.items() if k not in extra}
+    config = AugmentConfig.from_dict(given, allow_code=allow_code, source=path)
+    if extra:
+        config = config.replace(**screen_config(extra, allow_code=allow_code))
+    return ReadConfig(config, tuple(notes), path)
+
+
 def parameter_table() -> str:
     """The Markdown table of every argument (generated into docs/parameters.md)."""
     rows = [
@@ -611,6 +698,38 @@ def parameter_table() -> str:
         keras = "yes" if f.metadata.get("keras") else "augwise"
         doc = f.metadata.get("doc", "").replace("|", "\\|")
         rows.append(f"| `{f.name}` | `{shown}` | {keras} | {doc} |")
+    rows += [
+        "",
+        "## Transforms",
+        "",
+        "The random transforms, from `augwise.core.transforms.TRANSFORMS`, with what the",
+        "tuner searches for each (`augwise tune`).",
+        "",
+        "| transform | kind | arguments | applied by | tuner searches |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for s in TRANSFORMS:
+        dims = [d.describe() for d in s.search]
+        dims += [f"{d.describe()} (with {choice})" for choice, more in s.search_if.items()
+                 for d in more]
+        arguments = ", ".join(f"`{name}`" for name in s.fields)
+        kernels = ", ".join(f"`{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}`"
+                            for fn in s.applied_by)
+        rows.append(f"| {s.doc} | {s.kind} | {arguments} | {kernels} | {'; '.join(dims)} |")
+    rows += [
+        "",
+        "## Policy ops",
+        "",
+        "The ops of `policy`, from `augwise.core.policies.POLICY_OPS`: their value at",
+        "magnitude 0 and at the top magnitude (30); signed ops take a random sign.",
+        "",
+        "| op | kind | value | signed | trivialaugment | randaugment |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for op in POLICY_OPS.values():
+        ends = [f"{op.strength(p, 0.0):.4g}..{op.strength(p, 1.0):.4g}" for p in POLICIES]
+        signed = "yes" if op.signed else "no"
+        rows.append(f"| `{op.name}` | {op.kind} | {op.unit} | {signed} | {ends[0]} | {ends[1]} |")
     return "\n".join(rows) + "\n"
 
 
@@ -705,12 +824,6 @@ def _pair(name: str, v: Any) -> tuple[float, float]:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError(f"{name} must hold two finite numbers, got {short_repr(v)}")
     return lo, hi
-
-
-def _shift_nonzero(v: ShiftRange) -> bool:
-    if isinstance(v, tuple):
-        return len(v) > 0 and any(x != 0 for x in v)
-    return bool(v)
 
 
 def _shift(name: str, v: Any) -> ShiftRange:
@@ -938,11 +1051,3 @@ def default_data_format() -> str:
         except AttributeError:
             pass
     return "channels_last"
-
-
-def shift_values(v: ShiftRange) -> Sequence[float]:
-    """The explicit values of a list-form shift range."""
-    return list(v) if isinstance(v, tuple) else []
-
-
-Interpolation = Literal["nearest", "bilinear", "bicubic", "lanczos", "box", "hamming"]

@@ -110,8 +110,3 @@ def scale_box(
     """A source box expressed in an image scaled by ``(sx, sy)`` (e.g. DCT-reduced)."""
     x0, y0, w, h = box
     return (x0 * sx, y0 * sy, w * sx, h * sy)
-
-
-def max_sampling_step(matrix: np.ndarray) -> float:
-    """Largest distance in source pixels between neighbouring output pixels."""
-    return float(max(np.hypot(matrix[0, 0], matrix[1, 0]), np.hypot(matrix[0, 1], matrix[1, 1])))

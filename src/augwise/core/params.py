@@ -17,14 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from augwise.core.policies import GEOMETRIC, PolicyOps
+
 ChannelShift = float | tuple[float, ...] | None
-PolicyOps = tuple[tuple[str, float], ...]
-
-
-_NON_GEOMETRIC = frozenset(
-    {"identity", "brightness", "color", "contrast", "sharpness", "posterize", "solarize",
-     "autocontrast", "equalize"}
-)
 
 
 @dataclass(frozen=True)
@@ -52,9 +47,8 @@ class TransformParams:
     @property
     def is_identity_geometry(self) -> bool:
         return (
-            all(op in _NON_GEOMETRIC for op, _ in self.policy_ops)
-            and
-            self.theta == 0
+            all(op not in GEOMETRIC for op, _ in self.policy_ops)
+            and self.theta == 0
             and self.tx == 0
             and self.ty == 0
             and self.shear == 0
@@ -62,15 +56,6 @@ class TransformParams:
             and self.zy == 1
             and not self.flip_horizontal
             and not self.flip_vertical
-        )
-
-    @property
-    def is_identity(self) -> bool:
-        return (
-            self.is_identity_geometry
-            and self.channel_shift_intensity is None
-            and self.brightness is None
-            and all(op == "identity" for op, _ in self.policy_ops)
         )
 
     def to_dict(self) -> dict[str, Any]:

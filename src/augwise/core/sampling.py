@@ -22,17 +22,10 @@ import numpy as np
 
 from augwise.core.config import AugmentConfig, ShiftRange
 from augwise.core.params import BatchParams, TransformParams
-from augwise.core.policies import MAX_OPS, UNIFORMS_PER_OP, sample_ops
+from augwise.core.transforms import SLOTS, draw_params
 
-SLOTS = 32
 BLOCK = 256
 _CACHE_BLOCKS = 1024
-
-# slot layout of a sample's uniform row
-S_THETA, S_TX, S_TX_SIGN, S_TY, S_TY_SIGN, S_SHEAR, S_ZX, S_ZY, S_FH, S_FV = range(10)
-S_CHANNEL = 10  # 10..13, one per channel (up to 4; more channels reuse them cyclically)
-S_BRIGHT = 14
-S_POLICY = 16  # 16..27: (op, strength, sign) for up to 4 policy ops
 
 # streams: independent counters for each use of randomness
 STREAM_PARAMS = 0
@@ -115,84 +108,17 @@ class RandomStreams:
         return generator(self.seed, stream, epoch).integers(0, high, size=size)
 
 
-def _shift_draw(
-    rng: ShiftRange, u: np.ndarray, u_sign: np.ndarray, extent: float
-) -> np.ndarray:
-    """Vectorised Keras shift semantics (float range, int N, or list of values)."""
-    n = u.shape[0]
-    if isinstance(rng, tuple):
-        if not rng or not any(rng):
-            return np.zeros(n)
-        values = np.asarray(rng, dtype=np.float64)
-        pick = values[np.minimum((u * len(values)).astype(np.int64), len(values) - 1)]
-        out = pick * np.where(u_sign < 0.5, -1.0, 1.0)
-        limit = float(values.max())
-    elif isinstance(rng, int):
-        if rng == 0:
-            return np.zeros(n)
-        pick = np.minimum((u * rng).astype(np.int64), rng - 1).astype(np.float64)
-        out = pick * np.where(u_sign < 0.5, -1.0, 1.0)
-        limit = float(rng)
-    else:
-        if not rng:
-            return np.zeros(n)
-        out = (2.0 * u - 1.0) * rng
-        limit = float(rng)
-    if limit < 1:
-        out = out * extent
-    return out
-
-
 def params_from_uniforms(
     config: AugmentConfig, u: np.ndarray, height: int, width: int, channels: int
 ) -> BatchParams:
     """Map uniform rows to transform parameters (default-mode semantics).
 
-    ``tx`` (horizontal) comes from ``width_shift_range`` scaled by ``width``, ``ty``
-    (vertical) from ``height_shift_range`` scaled by ``height``.
+    Each transform of :data:`~augwise.core.transforms.TRANSFORMS` draws its own
+    parameters from its own slots; ``tx`` (horizontal) comes from
+    ``width_shift_range`` scaled by ``width``, ``ty`` (vertical) from
+    ``height_shift_range`` scaled by ``height``.
     """
-    n = u.shape[0]
-    zeros = np.zeros(n)
-    theta = (2.0 * u[:, S_THETA] - 1.0) * config.rotation_range if config.rotation_range else zeros
-    tx = _shift_draw(config.width_shift_range, u[:, S_TX], u[:, S_TX_SIGN], width)
-    ty = _shift_draw(config.height_shift_range, u[:, S_TY], u[:, S_TY_SIGN], height)
-    shear = (2.0 * u[:, S_SHEAR] - 1.0) * config.shear_range if config.shear_range else zeros
-    lo, hi = config.zoom_range
-    if lo == 1 and hi == 1:
-        zx = np.ones(n)
-        zy = np.ones(n)
-    else:
-        zx = lo + (hi - lo) * u[:, S_ZX]
-        zy = lo + (hi - lo) * u[:, S_ZY]
-    flip_h = (u[:, S_FH] < 0.5) & config.horizontal_flip
-    flip_v = (u[:, S_FV] < 0.5) & config.vertical_flip
-    channel_shift = None
-    if config.channel_shift_range:
-        cols = [S_CHANNEL + (c % 4) for c in range(channels)]
-        channel_shift = (2.0 * u[:, cols] - 1.0) * config.channel_shift_range
-    brightness = None
-    if config.brightness_range is not None:
-        blo, bhi = config.brightness_range
-        brightness = blo + (bhi - blo) * u[:, S_BRIGHT]
-    policy_ops = None
-    if config.policy is not None:
-        policy_u = u[:, S_POLICY : S_POLICY + UNIFORMS_PER_OP * MAX_OPS]
-        policy_ops = tuple(
-            sample_ops(config.policy, policy_u, config.policy_num_ops, config.policy_magnitude)
-        )
-    return BatchParams(
-        policy_ops=policy_ops,
-        theta=np.array(theta, dtype=np.float64),
-        tx=tx,
-        ty=ty,
-        shear=np.array(shear, dtype=np.float64),
-        zx=zx,
-        zy=zy,
-        flip_horizontal=np.asarray(flip_h, dtype=bool),
-        flip_vertical=np.asarray(flip_v, dtype=bool),
-        channel_shift=channel_shift,
-        brightness=brightness,
-    )
+    return BatchParams(**draw_params(config, u, height, width, channels))
 
 
 def sample_params(

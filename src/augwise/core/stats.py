@@ -10,7 +10,7 @@ memory is ``O(H*W*C * rank)`` rather than ``(H*W*C)**2``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -301,8 +301,3 @@ class _SecondMoment:
             components=u.astype(np.float32), scale=scale.astype(np.float32), dense=dense
         )
 
-
-def batched(x: np.ndarray, size: int) -> Iterator[np.ndarray]:
-    """Consecutive slices of ``x`` along axis 0."""
-    for start in range(0, len(x), size):
-        yield x[start : start + size]

@@ -10,8 +10,8 @@ See docs/doctor.md for every check, its thresholds, and the report schema.
 
 from augwise.doctor.api import Diagnosis, diagnose, rediagnose
 from augwise.doctor.findings import CheckOutcome, Finding
-from augwise.doctor.harm import Estimate, HarmReport, TransformHarm
 from augwise.doctor.options import FlowOptions
+from augwise.results import Estimate, HarmReport, TransformHarm
 
 __all__ = [
     "CheckOutcome",

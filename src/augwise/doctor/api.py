@@ -4,7 +4,12 @@
 >>> d = diagnose("data/train", config={"rotation_range": 40, "horizontal_flip": True},
 ...              flow={"target_size": (64, 64)}, test="data/test")   # doctest: +SKIP
 >>> [f.id for f in d.findings]                                      # doctest: +SKIP
->>> d.write("augwise-report")   # report.html, report.json, fixed_config.yaml  # doctest: +SKIP
+>>> from augwise.doctor import report
+>>> report.write(d, "augwise-report")  # report.json, fixed_config.yaml, report.html
+... # doctest: +SKIP
+
+A :class:`Diagnosis` is data; :mod:`augwise.doctor.report` renders it (its ``write*``,
+``print_summary`` and notebook methods call that module).
 """
 
 from __future__ import annotations
@@ -23,12 +28,14 @@ from augwise.doctor.checks import run_checks
 from augwise.doctor.context import Context
 from augwise.doctor.findings import RANK, CheckOutcome, Finding, sort_findings, worst
 from augwise.doctor.fixes import Fixes, apply_fixes
-from augwise.doctor.harm import HarmReport, harm_findings
+from augwise.doctor.harm import harm_findings
 from augwise.doctor.inputs import DataSet, apply_validation_split, is_iterator, load_splits
 from augwise.doctor.options import FlowOptions
+from augwise.doctor.report_json import build
 from augwise.doctor.scan import scan
 from augwise.doctor.setup import resolve_config
 from augwise.io.decode import DEFAULT_MAX_PIXELS
+from augwise.results.harm import HarmReport
 
 FAIL_ON = ("error", "warning", "never")
 _CONFIG_FREE = ("ok", "orientation", "duplicates", "thumbs", "target_hw", "value_range")
@@ -38,7 +45,8 @@ _FLOW_ATTRS = ("target_size", "color_mode", "class_mode", "batch_size", "shuffle
 
 @dataclass
 class Diagnosis:
-    """Findings, check outcomes and the corrected config for one dataset + config."""
+    """Findings, check outcomes, measurements and the corrected config for one dataset +
+    config: plain data (render it with :mod:`augwise.doctor.report`)."""
 
     context: Context
     findings: list[Finding]
@@ -78,9 +86,9 @@ class Diagnosis:
         return _finish(self.context, findings, checks, harm, self.replay_seed)
 
     def to_dict(self) -> dict[str, Any]:
-        from augwise.doctor.report_json import build
-
-        return build(self)
+        """The ``report.json`` document (schema: ``augwise.doctor.report_json.SCHEMA``)."""
+        return build(self.context, self.findings, self.checks, self.fixes, self.harm,
+                     self.replay_seed)
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -88,32 +96,26 @@ class Diagnosis:
     def fixed_yaml(self) -> str:
         return self.fixes.yaml(self.config)
 
-    def write_json(self, path: str | os.PathLike[str]) -> Path:
-        p = Path(path)
-        p.write_text(self.to_json(), encoding="utf-8")
-        return p
+    # The rendering methods below call augwise.doctor.report, which sits above this module.
 
     def write_fixed_config(self, path: str | os.PathLike[str]) -> Path:
-        p = Path(path)
-        p.write_text(self.fixed_yaml(), encoding="utf-8")
-        return p
+        """``fixed_config.yaml`` at ``path`` (see :func:`augwise.doctor.report.write_file`)."""
+        from augwise.doctor import report
+
+        return report.write_file(self, "config", path)
 
     def write_html(self, path: str | os.PathLike[str], versions: int = 6) -> Path:
-        from augwise.doctor.report_html import render
+        """``report.html`` at ``path`` (see :func:`augwise.doctor.report.write_file`)."""
+        from augwise.doctor import report
 
-        p = Path(path)
-        p.write_text(render(self, versions=versions), encoding="utf-8")
-        return p
+        return report.write_file(self, "html", path, versions=versions)
 
     def write(self, out_dir: str | os.PathLike[str], versions: int = 6) -> dict[str, Path]:
-        """``report.html``, ``report.json`` and ``fixed_config.yaml`` in ``out_dir``."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        return {
-            "json": self.write_json(out / "report.json"),
-            "config": self.write_fixed_config(out / "fixed_config.yaml"),
-            "html": self.write_html(out / "report.html", versions=versions),
-        }
+        """``report.json``, ``fixed_config.yaml`` and ``report.html`` in ``out_dir`` (see
+        :func:`augwise.doctor.report.write`)."""
+        from augwise.doctor import report
+
+        return report.write(self, out_dir, versions=versions)
 
     def write_data_fixes(self, out_dir: str | os.PathLike[str]) -> list[Path]:
         """CSVs of the samples to drop or relabel per split, and the cleaned data (see
@@ -126,15 +128,16 @@ class Diagnosis:
         return write_data_fixes(self, out_dir)
 
     def print_summary(self, console: Console | None = None) -> None:
-        from augwise.doctor.summary import print_summary
+        """The findings and counts on the terminal (see :mod:`augwise.doctor.report`)."""
+        from augwise.doctor import report
 
-        print_summary(self, console or Console())
+        report.print_summary(self, console)
 
     def _repr_html_(self) -> str:
-        """The report inline in a notebook (augwise.doctor.notebook)."""
-        from augwise.doctor.notebook import diagnosis_html
+        """The report inline in a notebook (see :func:`augwise.doctor.report.notebook_html`)."""
+        from augwise.doctor import report
 
-        return diagnosis_html(self)
+        return report.notebook_html(self)
 
 
 def _finish(ctx: Context, findings: list[Finding], checks: list[CheckOutcome],

@@ -5,10 +5,14 @@ returns a :class:`~augwise.doctor.findings.Hit` when it fires, None when the dat
 config give it nothing to report, and raises :class:`Skip` when it cannot run on this
 input (no labels, array data, ...).  The runner turns hits into findings with the
 check's id and records every outcome.
+
+The checks live in the modules of :data:`PLUGINS`, which import this registry and
+register themselves; :func:`all_checks` imports them (this is the one place that does).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import traceback
 from collections.abc import Callable
@@ -34,6 +38,9 @@ class Check:
 
 
 _REGISTRY: dict[str, Check] = {}
+PLUGINS = tuple(f"augwise.doctor.audit.{m}" for m in (
+    "balance", "colour", "duplicates", "files", "intensity", "orientation", "quality", "sizes",
+)) + tuple(f"augwise.doctor.lint.{m}" for m in ("flow", "geometry", "keras", "normalisation"))
 
 
 def check(check_id: str, category: Category, title: str) -> Callable[[CheckFn], CheckFn]:
@@ -50,8 +57,8 @@ def check(check_id: str, category: Category, title: str) -> Callable[[CheckFn], 
 
 def all_checks() -> list[Check]:
     """Every registered check, dataset audit first."""
-    from augwise.doctor import audit, lint  # noqa: F401  (registers the checks)
-
+    for name in PLUGINS:
+        importlib.import_module(name)
     return sorted(_REGISTRY.values(), key=lambda c: (c.category != "data", c.id))
 
 

@@ -8,22 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from augwise.core.config import AugmentConfig
-from augwise.doctor.fill import FillReport, Thumb, prepare_thumbs
+from augwise.doctor.duplicates import Duplicates, find_duplicates
+from augwise.doctor.fill import Thumb, prepare_thumbs
 from augwise.doctor.fill import measure as measure_fill
 from augwise.doctor.inputs import DataSet, Split
 from augwise.doctor.options import KERAS_DEFAULT_TARGET, FlowOptions
 from augwise.doctor.orientation import Orientation, analyse
 from augwise.doctor.scan import ScanResult
 from augwise.doctor.setup import Setup
-
-if TYPE_CHECKING:
-    from augwise.doctor.duplicates import Duplicates
+from augwise.results.fill import FillReport
 
 
 @dataclass
@@ -110,8 +108,6 @@ class Context:
 
     @cached_property
     def duplicates(self) -> Duplicates:
-        from augwise.doctor.duplicates import find_duplicates
-
         return find_duplicates(self.scan)
 
     def names(self, mask: np.ndarray) -> list[str]:

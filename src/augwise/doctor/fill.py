@@ -17,46 +17,25 @@ matrices applied to the output pixel grid:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
 
-from augwise.core.config import AugmentConfig
+from augwise.core.config import FILL_MODES, AugmentConfig
 from augwise.core.geometry import transform_matrices
 from augwise.core.kernels import WarpSpec, warp
 from augwise.core.sampling import RandomStreams, params_from_uniforms
+from augwise.core.transforms import active_transforms
+from augwise.results.fill import ALL, FillReport, FillStat
 
-GEOMETRIC_FIELDS = (
-    "rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range",
-    "policy",
-)
 DRAWS = 512  # parameter draws for the fill fraction
 IMAGES = 48  # thumbnails warped for the visible fill and content loss
 DRAWS_PER_IMAGE = 8
 GRID = 64  # output lattice (per side) used for the fill fraction
 VISIBLE = 0.1 * 255  # difference from the border colour that counts as visible (8-bit)
 UNIFORM_BORDER = 0.04 * 255  # border MAD below this: a uniform background
-FILL_MODES = ("nearest", "constant", "reflect", "wrap")
-
-
-@dataclass(frozen=True)
-class FillStat:
-    """Measurements of one transform (or ``"all"``: the whole config)."""
-
-    transform: str
-    value: Any
-    fill_mean: float
-    fill_p95: float
-    visible_mean: float
-    visible_p95: float
-    lost_median: float
-    lost_p90: float
-    lost_over_quarter: float  # share of draws that lose more than 25% of the content
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True)
@@ -85,21 +64,6 @@ def prepare_thumbs(images: Sequence[np.ndarray], target_hw: tuple[int, int]) -> 
         content = diff > VISIBLE if uniform else np.ones(diff.shape, bool)
         out.append(Thumb(r, border, uniform, content))
     return out
-
-
-def single(config: AugmentConfig, name: str) -> AugmentConfig:
-    """``config`` reduced to the transform ``name`` (same fill and interpolation)."""
-    keep: dict[str, Any] = {name: getattr(config, name)}
-    if name == "policy":
-        keep.update(policy_num_ops=config.policy_num_ops,
-                    policy_magnitude=config.policy_magnitude)
-    return AugmentConfig(fill_mode=config.fill_mode, cval=config.cval,
-                         interpolation_order=config.interpolation_order, **keep)
-
-
-def active(config: AugmentConfig) -> list[str]:
-    base = AugmentConfig()
-    return [f for f in GEOMETRIC_FIELDS if getattr(config, f) != getattr(base, f)]
 
 
 def _matrices(config: AugmentConfig, hw: tuple[int, int], n: int, seed: int) -> np.ndarray:
@@ -178,43 +142,20 @@ def _stat(name: str, value: Any, fill: np.ndarray, visible: np.ndarray,
     )
 
 
-@dataclass(frozen=True)
-class FillReport:
-    """Per-transform and whole-config measurements, plus what other fill modes would do."""
-
-    stats: list[FillStat]
-    fill_mode: str
-    cval: float
-    images: int
-    uniform_border: float  # share of sampled images with a uniform border
-    border_value: float  # median border value of those (8-bit units)
-    alternatives: dict[str, float]  # fill mode -> visible_mean of the whole config
-
-    def get(self, name: str) -> FillStat | None:
-        return next((s for s in self.stats if s.transform == name), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "fill_mode": self.fill_mode, "cval": self.cval, "images": self.images,
-            "uniform_border": self.uniform_border, "border_value": self.border_value,
-            "alternatives": self.alternatives, "transforms": [s.to_dict() for s in self.stats],
-        }
-
-
 def measure(config: AugmentConfig, thumbs: Sequence[Thumb], target: tuple[int, int],
             value_range: tuple[float, float], seed: int = 0,
             alternatives: bool = True) -> FillReport | None:
     """Measure every active geometric transform of ``config`` (None if there is none)."""
-    names = active(config)
+    names = [s.name for s in active_transforms(config, fills=True)]
     if not names:
         return None
     lo, hi = value_range
     cval8 = float(np.clip((config.cval - lo) / max(hi - lo, 1e-12) * 255.0, 0, 255))
     geo = config.augmentation_only().replace(channel_shift_range=0.0, brightness_range=None)
     stats = []
-    for name in [*names, "all"]:
-        cfg = geo if name == "all" else single(config, name)
-        value = None if name == "all" else getattr(config, name)
+    for name in [*names, ALL]:
+        cfg = geo if name == ALL else config.alone(name)
+        value = None if name == ALL else getattr(config, name)
         vis, lost = visible_and_lost(cfg, thumbs, target, cval8, seed)
         stats.append(_stat(name, value, fill_fractions(cfg, target, seed=seed), vis, lost))
     uniform = [t for t in thumbs if t.uniform]

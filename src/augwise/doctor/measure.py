@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from augwise.core.pixels import fit_side, to_uint8
 from augwise.io.decode import CHANNELS, DecodeSpec, ImageDecodeError, decode_bytes
 
 THUMB = 32  # grey thumbnail side: class means, perceptual hash, near-duplicate check
@@ -143,28 +144,6 @@ def sharpness(grey: np.ndarray) -> float:
     return min(out)
 
 
-def to_uint8(img: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
-    """An 8-bit copy of ``img`` for statistics (16-bit keeps its top byte)."""
-    if img.dtype == np.uint8:
-        return img
-    if img.dtype == np.uint16 and value_range == (0.0, 65535.0):
-        return (img >> 8).astype(np.uint8)
-    lo, hi = value_range
-    scaled = (img.astype(np.float32) - lo) * (255.0 / max(hi - lo, 1e-12))
-    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
-
-
-def fit_side(img: np.ndarray, side: int) -> np.ndarray:
-    """``img`` shrunk (area) so that its longer side is at most ``side``."""
-    h, w = img.shape[:2]
-    if max(h, w) <= side:
-        return img
-    s = side / max(h, w)
-    out = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))),
-                     interpolation=cv2.INTER_AREA)
-    return out.reshape(out.shape[0], out.shape[1], -1) if img.ndim == 3 else out
-
-
 def measure_pixels(chunk: Chunk, i: int, img8: np.ndarray, task: Task) -> None:
     """Fill row ``i`` of ``chunk`` from an 8-bit ``(H, W, C)`` image."""
     work = np.ascontiguousarray(fit_side(img8, WORK_SIDE))
@@ -194,7 +173,7 @@ def measure_pixels(chunk: Chunk, i: int, img8: np.ndarray, task: Task) -> None:
     chunk.channel_mean[i] = means[:c, 0]
     chunk.channel_sq[i] = stds[:c, 0] ** 2 + means[:c, 0] ** 2
     thumb = cv2.resize(grey.astype(np.float32), (THUMB, THUMB), interpolation=cv2.INTER_AREA)
-    chunk.thumbs[i] = np.clip(np.rint(thumb), 0, 255).astype(np.uint8)
+    chunk.thumbs[i] = to_uint8(thumb)
     chunk.phash[i] = np.uint64(phash64(thumb))
     row = int(chunk.indices[i])
     if task.stats_rows[i]:

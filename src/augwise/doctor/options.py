@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from augwise.core.validate import check_bool
 from augwise.io.dataframe import CLASS_MODES
-from augwise.io.decode import COLOR_MODES, INTERPOLATIONS
-from augwise.io.sources import SUBSETS
+from augwise.io.decode import CHANNELS
+from augwise.loader.options import FlowOptions as LoaderFlowOptions
+from augwise.loader.options import check_target_size
 
 KERAS_DEFAULT_TARGET = (256, 256)
 ENGINES = ("augwise", "keras")
@@ -45,38 +45,16 @@ class FlowOptions:
     max_queue_size: int = 10
 
     def __post_init__(self) -> None:
-        ts = self.target_size
-        if ts is not None:
-            if (
-                not isinstance(ts, (tuple, list))
-                or len(ts) != 2
-                or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in ts)
-            ):
-                raise ValueError(
-                    f"target_size must be (height, width) of positive ints, got {ts!r}"
-                )
-            object.__setattr__(self, "target_size", (int(ts[0]), int(ts[1])))
-        if self.color_mode not in COLOR_MODES:
-            raise ValueError(f"color_mode must be one of {COLOR_MODES}, got {self.color_mode!r}")
+        if self.target_size is not None:
+            object.__setattr__(self, "target_size", check_target_size(self.target_size))
+        # the options shared with flow*() are checked as flow*() checks them
+        LoaderFlowOptions(**{name: getattr(self, name) for name in _SHARED})
         if self.class_mode not in CLASS_MODES:
             raise ValueError(f"class_mode must be one of {CLASS_MODES}, got {self.class_mode!r}")
-        if not isinstance(self.batch_size, int) or isinstance(self.batch_size, bool) or (
-            self.batch_size < 1
-        ):
-            raise ValueError(f"batch_size must be a positive int, got {self.batch_size!r}")
-        check_bool("shuffle", self.shuffle)
-        if self.subset is not None and self.subset not in SUBSETS:
-            raise ValueError(f"subset must be None or one of {SUBSETS}, got {self.subset!r}")
-        if self.interpolation not in INTERPOLATIONS:
-            raise ValueError(
-                f"interpolation must be one of {INTERPOLATIONS}, got {self.interpolation!r}"
-            )
-        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
-            raise ValueError(f"seed must be a non-negative int or None, got {self.seed!r}")
 
     @property
     def channels(self) -> int:
-        return {"rgb": 3, "rgba": 4, "grayscale": 1}[self.color_mode]
+        return CHANNELS[self.color_mode]
 
     @classmethod
     def create(cls, value: FlowOptions | Mapping[str, Any] | None) -> FlowOptions:
@@ -101,3 +79,7 @@ class FlowOptions:
         out = dataclasses.asdict(self)
         out["target_size"] = list(self.target_size) if self.target_size else None
         return out
+
+
+_SHARED = ("color_mode", "batch_size", "shuffle", "subset", "interpolation",
+           "keep_aspect_ratio", "seed", "workers", "max_queue_size")

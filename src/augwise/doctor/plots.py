@@ -1,4 +1,8 @@
-"""The report's figures (matplotlib, Agg) as PNG data URIs."""
+"""The report's figures as PNG data URIs.
+
+Drawn with matplotlib's object API (``Figure``), so no backend is selected and a
+notebook's plotting backend stays as it is.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,19 @@ import base64
 import io
 from collections.abc import Mapping
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from augwise.doctor.fill import FillReport
 from augwise.doctor.orientation import ORIENTED, TRANSFORMS, Orientation
+from augwise.results.fill import FillReport
 
 MAX_POINTS = 5000
 
 
 def uri(fig: Figure) -> str:
-    """Render and close ``fig``; a PNG data URI."""
+    """Render ``fig``; a PNG data URI."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -34,7 +33,8 @@ def png_bytes_uri(data: bytes) -> str:
 def class_histogram(counts: Mapping[str, Mapping[str, int]]) -> str:
     """Grouped bars: images per class for each split."""
     classes = list(dict.fromkeys(c for split in counts.values() for c in split))
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.35 * len(classes) + 2), 3.2))
+    fig = Figure(figsize=(max(5.0, 0.35 * len(classes) + 2), 3.2))
+    ax = fig.subplots()
     width = 0.8 / max(len(counts), 1)
     x = np.arange(len(classes))
     for k, (split, by_class) in enumerate(counts.items()):
@@ -59,7 +59,8 @@ def _sample(rng: np.random.Generator, *arrays: np.ndarray) -> list[np.ndarray]:
 def sizes(height: np.ndarray, width: np.ndarray, target: tuple[int, int]) -> str:
     """Width against height (with the target size) and the aspect-ratio histogram."""
     h, w = _sample(np.random.default_rng(0), height, width)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(8.0, 3.2))
+    fig = Figure(figsize=(8.0, 3.2))
+    a1, a2 = fig.subplots(1, 2)
     a1.scatter(w, h, s=6, alpha=0.4)
     a1.scatter([target[1]], [target[0]], marker="x", s=60, color="#c62828", label="target_size")
     if len(w) and max(w.max(), h.max()) / max(min(w.min(), h.min()), 1) > 20:
@@ -80,7 +81,8 @@ def sizes(height: np.ndarray, width: np.ndarray, target: tuple[int, int]) -> str
 
 def intensity(mean: np.ndarray, std: np.ndarray, outliers: np.ndarray) -> str:
     """Per-image mean brightness (outliers marked) and contrast histograms."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(8.0, 3.0))
+    fig = Figure(figsize=(8.0, 3.0))
+    a1, a2 = fig.subplots(1, 2)
     a1.hist(mean, bins=50, range=(0, 255), color="#546e7a")
     if outliers.any():
         a1.hist(mean[outliers], bins=50, range=(0, 255), color="#c62828", label="outliers")
@@ -97,7 +99,8 @@ def intensity(mean: np.ndarray, std: np.ndarray, outliers: np.ndarray) -> str:
 def orientation(o: Orientation) -> str:
     """Per-class asymmetry under each transform, with the threshold."""
     names = [c.name for c in o.classes]
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.45 * len(names) + 2), 3.2))
+    fig = Figure(figsize=(max(5.0, 0.45 * len(names) + 2), 3.2))
+    ax = fig.subplots()
     width = 0.8 / len(TRANSFORMS)
     x = np.arange(len(names))
     for k, t in enumerate(TRANSFORMS):
@@ -118,7 +121,8 @@ def fill_bars(report: FillReport) -> str:
     stats = report.stats
     names = [s.transform for s in stats]
     x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(names) + 2), 3.0))
+    fig = Figure(figsize=(max(5.0, 0.9 * len(names) + 2), 3.0))
+    ax = fig.subplots()
     ax.bar(x - 0.27, [100 * s.fill_mean for s in stats], 0.27, label="filled, mean")
     ax.bar(x, [100 * s.fill_p95 for s in stats], 0.27, label="filled, p95")
     ax.bar(x + 0.27, [100 * s.visible_mean for s in stats], 0.27, label="visible, mean")

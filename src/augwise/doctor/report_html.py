@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from augwise.core.pixels import fit_side, to_uint8
 from augwise.doctor import plots
-from augwise.doctor.audit.quality import ROBUST_Z, robust_z
 from augwise.doctor.context import Context
+from augwise.doctor.evidence import ROBUST_Z, class_counts, robust_z
 from augwise.doctor.evidence_html import evidence_html
 from augwise.doctor.fill import matrix_fill
 from augwise.doctor.findings import RANK, Finding
 from augwise.doctor.harm import harm_rows, scatter_png
-from augwise.doctor.measure import fit_side, to_uint8
-from augwise.doctor.replay import Replayer, png_uri, replay_rows, worst_fill
 from augwise.io.decode import DecodeSpec, ImageDecodeError, load_image
+from augwise.preview.replay import Replayer, png_uri, replay_rows, worst_fill
 
 if TYPE_CHECKING:
     from augwise.doctor.api import Diagnosis
@@ -224,8 +224,6 @@ def _previews(d: Diagnosis, versions: int) -> dict[str, Any]:
 
 def _plots(d: Diagnosis) -> dict[str, str]:
     ctx = d.context
-    from augwise.doctor.audit.balance import class_counts
-
     out = dict.fromkeys(("classes", "sizes", "intensity", "orientation", "fill"), "")
     counts = {s.name: class_counts(ctx, s.name) for s in ctx.data.splits
               if s.label_kind == "single" and s.class_names}

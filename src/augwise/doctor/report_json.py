@@ -1,5 +1,9 @@
 """``report.json``: a stable, documented schema (``SCHEMA``, described in docs/doctor.md).
 
+:func:`build` is the data of a diagnosis as that document (``Diagnosis.to_dict()``); it
+reads the diagnosis' parts and the shared statistics of :mod:`augwise.doctor.evidence`,
+never a check module, and does not import :mod:`augwise.doctor.api`.
+
 ``schema_version`` follows semantic versioning: new optional keys bump the minor
 version, renamed or removed keys the major one.  :func:`validate` checks a document
 against :data:`SCHEMA` (a small subset of JSON Schema: ``type``, ``required``,
@@ -12,14 +16,13 @@ import datetime as _dt
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-import augwise
-from augwise.doctor.audit.balance import class_counts
-from augwise.doctor.audit.intensity import featurewise_stats, native_stats
-from augwise.doctor.audit.sizes import summary
-from augwise.doctor.findings import RANK, SEVERITIES, json_safe
+from augwise.doctor.evidence import class_counts, featurewise_stats, native_stats, quantiles
+from augwise.doctor.findings import RANK, SEVERITIES, CheckOutcome, Finding, json_safe
 
 if TYPE_CHECKING:
-    from augwise.doctor.api import Diagnosis
+    from augwise.doctor.context import Context
+    from augwise.doctor.fixes import Fixes
+    from augwise.results.harm import HarmReport
 
 SCHEMA_VERSION = "1.1"
 
@@ -151,8 +154,7 @@ def validate(doc: Any, schema: dict[str, Any] = SCHEMA, path: str = "$") -> list
     return errors
 
 
-def _split_summary(d: Diagnosis, name: str) -> dict[str, Any]:
-    ctx = d.context
+def _split_summary(ctx: Context, name: str) -> dict[str, Any]:
     split = next(s for s in ctx.data.splits if s.name == name)
     rows = ctx.rows(name, ok=False)
     ok = ctx.rows(name)
@@ -162,23 +164,25 @@ def _split_summary(d: Diagnosis, name: str) -> dict[str, Any]:
         "origin": split.origin, "source": split.source, "images": int(rows.sum()),
         "readable": int(ok.sum()), "classes": len(split.class_names),
         "class_counts": class_counts(ctx, name) if split.label_kind == "single" else {},
-        "size": {"height": summary(h), "width": summary(w),
-                 "aspect": summary(w / h) if len(h) else {}},
+        "size": {"height": quantiles(h), "width": quantiles(w),
+                 "aspect": quantiles(w / h) if len(h) else {}},
         "modes": dict(Counter(t.loc[ok, "mode"])) if ctx.files else {},
         "value_range": list(ctx.scan.value_ranges.get(name, (0.0, 255.0))),
     }
 
 
-def build(d: Diagnosis) -> dict[str, Any]:
-    """The report as a JSON-safe dict (see :data:`SCHEMA`)."""
-    ctx = d.context
-    counts = Counter(f.severity for f in d.findings)
+def build(ctx: Context, findings: list[Finding], checks: list[CheckOutcome], fixes: Fixes,
+          harm: HarmReport | None, replay_seed: int) -> dict[str, Any]:
+    """A diagnosis' parts as a JSON-safe dict (see :data:`SCHEMA`)."""
+    from augwise import __version__  # the package root, loaded already (not a module edge)
+
+    counts = Counter(f.severity for f in findings)
     dup = ctx.duplicates
     fw = featurewise_stats(ctx) if ctx.rows("train").any() else None
-    status = Counter(o.status for o in d.checks)
+    status = Counter(o.status for o in checks)
     doc = {
         "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "augwise doctor", "version": augwise.__version__},
+        "tool": {"name": "augwise doctor", "version": __version__},
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "inputs": {
             "data": {"kind": ctx.data.origin, "source": ctx.data.source},
@@ -189,17 +193,17 @@ def build(d: Diagnosis) -> dict[str, Any]:
             "target_size_assumed": ctx.target_assumed,
         },
         "summary": {
-            "worst": max((f.severity for f in d.findings), key=RANK.__getitem__, default="none"),
+            "worst": max((f.severity for f in findings), key=RANK.__getitem__, default="none"),
             "errors": counts["error"], "warnings": counts["warning"], "infos": counts["info"],
             "checks_run": status["fired"] + status["quiet"], "checks_fired": status["fired"],
             "checks_skipped": status["skipped"], "images": len(ctx.table),
             "scan_seconds": ctx.scan.seconds, "workers": ctx.scan.workers,
             "notes": list(ctx.scan.notes),
         },
-        "findings": [f.to_dict() for f in d.findings],
-        "checks": [o.to_dict() for o in d.checks],
+        "findings": [f.to_dict() for f in findings],
+        "checks": [o.to_dict() for o in checks],
         "dataset": {
-            "splits": {s.name: _split_summary(d, s.name) for s in ctx.data.splits},
+            "splits": {s.name: _split_summary(ctx, s.name) for s in ctx.data.splits},
             "featurewise": native_stats(ctx, fw) if fw is not None else None,
             "orientation": ctx.orientation.to_dict() if ctx.orientation else None,
             "duplicates": {"groups": len(dup.groups),
@@ -211,14 +215,14 @@ def build(d: Diagnosis) -> dict[str, Any]:
         },
         "augmentation": {
             "fill": ctx.fill.to_dict() if ctx.fill else None,
-            "replay_seed": d.replay_seed,
+            "replay_seed": replay_seed,
         },
-        "harm": d.harm.to_dict() if d.harm else None,
+        "harm": harm.to_dict() if harm else None,
         "fixed_config": {
-            "changes": d.fixes.changes(),
-            "applied": [{"finding": i, "severity": s, "patch": p} for i, s, p in d.fixes.applied],
-            "flow": {k: v for k, (v, _) in d.fixes.flow.items()},
-            "not_applied": [{"finding": i, "reason": r} for i, r in d.fixes.skipped],
+            "changes": fixes.changes(),
+            "applied": [{"finding": i, "severity": s, "patch": p} for i, s, p in fixes.applied],
+            "flow": {k: v for k, (v, _) in fixes.flow.items()},
+            "not_applied": [{"finding": i, "reason": r} for i, r in fixes.skipped],
         },
     }
     out: dict[str, Any] = json_safe(doc)

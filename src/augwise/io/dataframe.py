@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import collections
 import os
+import sys
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from augwise.core.validate import check_choice, short_repr
-from augwise.io.sources import (
-    check_classes,
-    first_subset,
-    image_formats,
-    split_problem,
-    stratified_subset,
-)
+from augwise.io.sources import check_classes, image_formats, split_problem, subset_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CLASS_MODES = ("binary", "categorical", "input", "multi_output", "raw", "sparse", None)
 _NO_CLASSES = ("input", "multi_output", "raw", None)
@@ -66,6 +63,13 @@ def _check_y_col(y_col: Any, class_mode: str | None) -> None:
         )
 
 
+def is_dataframe(obj: Any) -> bool:
+    """Whether ``obj`` is a pandas DataFrame, without importing pandas (a DataFrame
+    exists only once pandas is imported)."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(obj, pd.DataFrame)
+
+
 def check_params(
     df: pd.DataFrame, x_col: str, y_col: Any, weight_col: str | None, classes: Any,
     class_mode: str | None,
@@ -81,7 +85,7 @@ def check_params(
     if weight_col is not None:
         _check_column("weight_col", weight_col, "a column name (str) or None")
     classes = check_classes(classes, labels=True)
-    if not isinstance(df, pd.DataFrame):
+    if not is_dataframe(df):
         raise TypeError(f"dataframe must be a pandas DataFrame, got {type(df).__name__}")
     if len(df) == 0:
         raise ValueError(
@@ -223,16 +227,12 @@ def prepare_dataframe(
         for label in df[y_col]:
             used.update(label if isinstance(label, (list, tuple)) else [label])
     rows_before = len(df)
-    if subset is not None and validation_split:
-        if split_mode == "stratified" and class_mode not in _NO_CLASSES:
-            rows = stratified_subset(df[y_col].tolist(), validation_split, subset, split_seed)
-        elif split_mode == "stratified":
-            rows = stratified_subset([0] * len(df), validation_split, subset, split_seed)
-        else:
-            rows = first_subset(len(df), validation_split, subset)
+    if subset is not None:
+        stratify = split_mode == "stratified" and class_mode not in _NO_CLASSES
+        split_labels = df[y_col].tolist() if stratify else [0] * len(df)
+        mode = split_mode if validation_split else "first"
+        rows = subset_rows(split_labels, validation_split, mode, split_seed, subset)
         df = df.iloc[rows, :]
-    elif subset is not None:
-        df = df.iloc[first_subset(len(df), 0.0, subset), :]
     if rows_before and not len(df):
         why_empty = split_problem(subset, validation_split, f"the {rows_before} rows")
     labels: list[Any] | None = None

@@ -1,4 +1,9 @@
-"""Where samples come from: class-folder trees, dataframes, and validation splits.
+"""Where samples come from: class-folder trees, and the split rules of every data source.
+
+The split rules live here once, for the loader, the doctor and the tuner:
+:func:`validation_rows` / :func:`subset_rows` (``validation_split``: Keras' first rows,
+per class folder for a folder tree, or ``'stratified'``: a seeded per-class draw) and
+:func:`stratified_sample` (``k`` rows in class proportion, the tuner's size caps).
 
 Listing follows Keras (sorted folders, sorted files, relative ``filenames``), except
 that in default mode
@@ -25,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from augwise.core.config import SPLIT_MODES
 from augwise.core.sampling import STREAM_SPLIT, generator
 from augwise.core.validate import check_choice, short_repr
 
@@ -50,6 +56,22 @@ class Listing:
     ignored: dict[str, str] = field(default_factory=dict)  # path -> why it is not a sample
     empty_classes: list[str] = field(default_factory=list)  # class folders without images
     revisited: int = 0  # keras_compat: files listed again through symbolic links (a loop)
+
+    def layout_problem(self) -> str:
+        """Why the tree gives no samples whatever the split, with the fix; ``""`` if it has
+        images: no class folders at all, or only empty ones."""
+        ignored = (" " + self.ignored_summary()) if self.ignored else ""
+        if not self.class_indices:
+            return (
+                "it has no class folders (it must hold one sub-folder of images per class, "
+                f"such as cat/*.png and dog/*.png; files directly in it are not read).{ignored}"
+            )
+        if len(self.empty_classes) == len(self.class_indices):
+            return (
+                f"its {len(self.class_indices)} class folder(s) hold no image files.{ignored} "
+                "Check the path, and that each class folder holds images"
+            )
+        return ""
 
     def ignored_summary(self) -> str:
         """``"Not loaded: 3 entries (hidden file: 2, unsupported extension: 1)."`` or ``""``."""
@@ -259,13 +281,12 @@ def list_directory(
     classes: Sequence[str] | None = None,
     *,
     follow_links: bool = False,
-    split: tuple[float, float] | None = None,
     include_hidden: bool = False,
     keras_warnings: bool = False,
 ) -> Listing:
     """List a class-folder tree as Keras' ``DirectoryIterator`` does.
 
-    ``split=(a, b)`` keeps files ``[int(a*n), int(b*n))`` of each class folder.
+    A ``subset`` is taken afterwards, with :func:`subset_rows` (``per_class=True``).
     ``keras_warnings=True`` (``keras_compat``) lists exactly what Keras lists (hidden
     entries included, no GIF/WebP, links followed blindly); ``include_hidden`` alone
     makes hidden class folders classes.
@@ -315,9 +336,6 @@ def list_directory(
         files = walker.walk(class_dir)
         if not files:
             empty.append(name)
-        if split is not None:
-            start, stop = int(split[0] * len(files)), int(split[1] * len(files))
-            files = files[start:stop]
         for root, fname in files:  # each root is class_dir or under it
             filenames.append(name + root[len(class_dir):] + os.sep + fname)
             labels.append(class_indices[name])
@@ -358,10 +376,7 @@ def stratified_subset(
     position, so the training and validation subsets are exact complements.
     """
     check_subset(subset)
-    keys = [_label_key(v) for v in labels]
-    groups: dict[Any, list[int]] = collections.defaultdict(list)
-    for i, key in enumerate(keys):
-        groups[key].append(i)
+    groups = _groups(labels)
     chosen: list[int] = []
     for g, key in enumerate(sorted(groups, key=repr)):
         members = np.asarray(groups[key])
@@ -370,6 +385,14 @@ def stratified_subset(
         part = order[:n_val] if subset == "validation" else order[n_val:]
         chosen.extend(members[part].tolist())
     return np.asarray(sorted(chosen), dtype=np.int64)
+
+
+def _groups(labels: Sequence[Any] | np.ndarray) -> dict[Any, list[int]]:
+    """Row indices of each distinct label, in row order."""
+    groups: dict[Any, list[int]] = collections.defaultdict(list)
+    for i, v in enumerate(labels):
+        groups[_label_key(v)].append(i)
+    return groups
 
 
 def _label_key(v: Any) -> Any:
@@ -385,3 +408,70 @@ def first_subset(n: int, fraction: float, subset: str) -> np.ndarray:
     check_subset(subset)
     split_idx = int(n * fraction)
     return np.arange(split_idx) if subset == "validation" else np.arange(split_idx, n)
+
+
+def validation_rows(
+    labels: Sequence[Any] | np.ndarray, fraction: float, mode: str, seed: int,
+    *, per_class: bool = False,
+) -> np.ndarray:
+    """Sorted rows that ``subset='validation'`` keeps: the one ``validation_split`` rule.
+
+    ``'first'``: Keras' rule, the first ``int(n * fraction)`` rows, or with ``per_class``
+    (a class-folder tree) the first ``int(n_c * fraction)`` of each class;
+    ``'stratified'``: :func:`stratified_subset`, seeded.
+
+    >>> validation_rows([0, 0, 1, 1, 1, 1], 0.5, "first", 0, per_class=True).tolist()
+    [0, 2, 3]
+    """
+    check_choice("validation_split_mode", mode, SPLIT_MODES)
+    if mode == "stratified":
+        return stratified_subset(labels, fraction, "validation", seed)
+    if not per_class:
+        return first_subset(len(labels), fraction, "validation")
+    rows: list[int] = []
+    for members in _groups(labels).values():
+        rows.extend(members[: int(fraction * len(members))])
+    return np.asarray(sorted(rows), np.int64)
+
+
+def subset_rows(
+    labels: Sequence[Any] | np.ndarray, fraction: float, mode: str, seed: int, subset: str,
+    *, per_class: bool = False,
+) -> np.ndarray:
+    """Sorted rows of ``subset`` (``'training'`` or ``'validation'``) under
+    :func:`validation_rows`; the two subsets are exact complements.
+
+    >>> subset_rows([0, 1, 0, 1], 0.5, "first", 0, "training").tolist()
+    [2, 3]
+    """
+    check_subset(subset)
+    val = validation_rows(labels, fraction, mode, seed, per_class=per_class)
+    if subset == "validation":
+        return val
+    keep = np.ones(len(labels), bool)
+    keep[val] = False
+    return np.flatnonzero(keep).astype(np.int64)
+
+
+def stratified_sample(labels: np.ndarray, k: int, seed: int, stream: int) -> np.ndarray:
+    """Sorted indices of ``k`` samples, each class in proportion to its share (largest
+    remainders), drawn from a generator keyed by ``(seed, stream)``.
+
+    >>> stratified_sample(np.repeat([0, 1], [6, 2]), 4, seed=0, stream=0).size
+    4
+    """
+    labels = np.asarray(labels)
+    n = len(labels)
+    if k >= n:
+        return np.arange(n)
+    rng = np.random.default_rng([seed, stream])
+    classes, counts = np.unique(labels, return_counts=True)
+    exact = k * counts / n
+    quota = np.floor(exact).astype(int)
+    for i in np.argsort(-(exact - quota), kind="stable")[: k - int(quota.sum())]:
+        quota[i] += 1
+    chosen = []
+    for c, q in zip(classes, quota, strict=True):
+        members = np.flatnonzero(labels == c)
+        chosen.append(members[rng.permutation(len(members))[:q]])
+    return np.sort(np.concatenate(chosen))

@@ -13,10 +13,10 @@ from augwise.core.sampling import RandomStreams, resolve_seed
 from augwise.core.standardize import standardize_batch
 from augwise.core.stats import FeaturewiseStats, ZcaWhitener, fit_statistics
 from augwise.core.validate import check_finite, check_not_empty
-from augwise.io.decode import DEFAULT_MAX_PIXELS
 from augwise.loader.array_iterator import NumpyArrayIterator
+from augwise.loader.engine import DEFAULT_ENGINE
 from augwise.loader.file_iterators import FileIterator
-from augwise.loader.pipeline import ArrayPipeline, FilePipeline, Pipeline
+from augwise.loader.pipeline import ArrayPipeline, Pipeline
 
 CHUNK = 64
 
@@ -38,20 +38,10 @@ def _pipeline(config: AugmentConfig, x: Any, augment: bool, seed: int) -> tuple[
     cfg = config.augmentation_only().replace(output_dtype=None)
     streams = RandomStreams(seed)
     if isinstance(x, FileIterator):
-        source = x.pipeline
-        decode_spec = getattr(source, "decode_spec", None)
-        pipe: Pipeline = FilePipeline(
-            x.filepaths,
-            cfg.replace(data_format=x.data_format),
-            lambda: None,
-            streams,
-            augment,
-            target_size=x.target_size,
-            color_mode=x.color_mode,
-            interpolation=x.interpolation,
-            keep_aspect_ratio=x.keep_aspect_ratio,
-            on_error=getattr(source, "on_error", "raise"),
-            max_image_pixels=decode_spec.max_pixels if decode_spec else DEFAULT_MAX_PIXELS,
+        # the iterator's files, read as it reads them, in default mode and without its cache
+        pipe = DEFAULT_ENGINE.file_pipeline(
+            x.filepaths, cfg.replace(data_format=x.data_format), lambda: None, streams,
+            augment, None, x.options, None,
         )
         return pipe, x.n
     arr = x.x if isinstance(x, NumpyArrayIterator) else _checked(np.asarray(x))
@@ -153,3 +143,6 @@ def fit_arrays_keras(
         s_inv = np.sqrt(n) / (s + cfg.zca_epsilon)
         zca = ZcaWhitener(components=u, scale=s_inv, dense=(u * s_inv).dot(u.T))
     return FeaturewiseStats(mean=mean, std=std, zca=zca, count=len(x))
+
+
+__all__ = ["fit_arrays_keras", "fit_stream"]

@@ -20,11 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from augwise.core.config import AugmentConfig, config_fields
-from augwise.core.keras_kernels import apply_transform as keras_apply_transform
-from augwise.core.kernels import WarpSpec, apply_params, value_range_of
-from augwise.core.params import TransformParams
-from augwise.core.sampling import generator, keras_random_transform, resolve_seed, sample_params
-from augwise.core.standardize import keras_standardize, standardize_batch
+from augwise.core.sampling import resolve_seed
 from augwise.core.stats import FeaturewiseStats, ZcaWhitener
 from augwise.core.validate import (
     check_bool,
@@ -36,8 +32,10 @@ from augwise.core.validate import (
 from augwise.io.decode import DEFAULT_MAX_PIXELS
 from augwise.keras_api.fitting import fit_arrays_keras, fit_stream
 from augwise.loader.array_iterator import NumpyArrayIterator
+from augwise.loader.engine import AnyEngine, engine_for
 from augwise.loader.file_iterators import DataFrameIterator, DirectoryIterator
 from augwise.loader.keras_adapter import create
+from augwise.loader.options import FlowOptions
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -99,6 +97,11 @@ class ImageDataGenerator:
             object.__setattr__(self, "config", self.config.replace(**{name: value}))
         else:
             object.__setattr__(self, name, value)
+
+    @property
+    def engine(self) -> AnyEngine:
+        """Default mode or ``keras_compat`` (see :mod:`augwise.loader.engine`)."""
+        return engine_for(self.config)
 
     @property
     def channel_axis(self) -> int:
@@ -196,24 +199,8 @@ class ImageDataGenerator:
             ((4, 8, 8, 3), dtype('float32'), 3)
         """
         return create(
-            NumpyArrayIterator,
-            x,
-            y,
-            self,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            sample_weight=sample_weight,
-            seed=seed,
-            data_format=self.config.data_format,
-            save_to_dir=save_to_dir,
-            save_prefix=save_prefix,
-            save_format=save_format,
-            ignore_class_split=ignore_class_split,
-            subset=subset,
-            dtype=self.config.dtype,
-            workers=workers,
-            use_multiprocessing=use_multiprocessing,
-            max_queue_size=max_queue_size,
+            NumpyArrayIterator, x, y, self, sample_weight=sample_weight,
+            options=self._options(locals()),
         )
 
     def flow_from_directory(
@@ -266,35 +253,7 @@ class ImageDataGenerator:
             ({'cat': 0, 'dog': 1}, (2, 8, 8, 3))
             >>> tmp.cleanup()
         """
-        return create(
-            DirectoryIterator,
-            directory,
-            self,
-            target_size=target_size,
-            color_mode=color_mode,
-            keep_aspect_ratio=keep_aspect_ratio,
-            classes=classes,
-            class_mode=class_mode,
-            data_format=self.config.data_format,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            save_to_dir=save_to_dir,
-            save_prefix=save_prefix,
-            save_format=save_format,
-            follow_links=follow_links,
-            subset=subset,
-            interpolation=interpolation,
-            dtype=self.config.dtype,
-            on_error=on_error,
-            max_image_pixels=max_image_pixels,
-            workers=workers,
-            use_multiprocessing=use_multiprocessing,
-            max_queue_size=max_queue_size,
-            verbose=verbose,
-            cache=cache,
-            cache_limit_bytes=cache_limit_bytes,
-        )
+        return create(DirectoryIterator, directory, self, options=self._options(locals()))
 
     def flow_from_dataframe(
         self,
@@ -359,37 +318,15 @@ class ImageDataGenerator:
             )
             class_mode = "raw"
         return create(
-            DataFrameIterator,
-            dataframe,
-            directory,
-            self,
-            x_col=x_col,
-            y_col=y_col,
-            weight_col=weight_col,
-            target_size=target_size,
-            color_mode=color_mode,
-            classes=classes,
-            class_mode=class_mode,
-            data_format=self.config.data_format,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            save_to_dir=save_to_dir,
-            save_prefix=save_prefix,
-            save_format=save_format,
-            subset=subset,
-            interpolation=interpolation,
-            keep_aspect_ratio=keep_aspect_ratio,
-            validate_filenames=validate_filenames,
-            dtype=self.config.dtype,
-            on_error=on_error,
-            max_image_pixels=max_image_pixels,
-            workers=workers,
-            use_multiprocessing=use_multiprocessing,
-            max_queue_size=max_queue_size,
-            verbose=verbose,
-            cache=cache,
-            cache_limit_bytes=cache_limit_bytes,
+            DataFrameIterator, dataframe, directory, self, x_col, y_col, weight_col,
+            options=self._options(locals()),
+        )
+
+    def _options(self, arguments: dict[str, Any]) -> FlowOptions:
+        """The :class:`FlowOptions` of a ``flow*()`` call (its ``locals()``), in the
+        generator's ``data_format`` and ``dtype``."""
+        return FlowOptions.from_arguments(
+            arguments, data_format=self.config.data_format, dtype=self.config.dtype
         )
 
     # -- single images ------------------------------------------------------------------
@@ -406,14 +343,7 @@ class ImageDataGenerator:
                     [1.]]], dtype=float32)
         """
         check_not_empty("x", np.asarray(x))
-        if self.config.keras_compat:
-            return keras_standardize(x, self.config, self.current_stats())
-        arr = np.array(x, dtype=np.result_type(np.asarray(x).dtype, np.float32), copy=True)
-        if arr.ndim == 3:
-            return standardize_batch(arr[None], self.config, self.current_stats())[0]
-        if arr.ndim == 4:
-            return standardize_batch(arr, self.config, self.current_stats())
-        raise ValueError(f"standardize expects a 3-D image or 4-D batch, got shape {arr.shape}")
+        return self.engine.standardize(x, self.config, self.current_stats())
 
     def get_random_transform(self, img_shape: tuple[int, ...], seed: int | None = None) -> dict:
         """Random parameters for an image of ``img_shape`` (Keras' dict form).
@@ -429,18 +359,7 @@ class ImageDataGenerator:
                 f"img_shape must be the 3-D shape of one image with every dimension at "
                 f"least 1, got {short_repr(img_shape)}"
             )
-        if self.config.keras_compat:
-            return keras_random_transform(self.config, shape, seed)
-        if self.config.data_format == "channels_first":
-            c, h, w = shape
-        else:
-            h, w, c = shape
-        if seed is not None:
-            params = sample_params(self.config, generator(seed), h, w, c)
-        else:
-            with self._rng_lock:
-                params = sample_params(self.config, self._rng, h, w, c)
-        return params.to_dict()
+        return self.engine.random_transform(self.config, shape, seed, self._rng, self._rng_lock)
 
     def apply_transform(self, x: np.ndarray, transform_parameters: Any) -> np.ndarray:
         """Apply parameters (a Keras dict or :class:`TransformParams`) to one image.
@@ -451,31 +370,7 @@ class ImageDataGenerator:
             >>> bool((out == img[:, ::-1]).all())
             True
         """
-        arr = _one_image(x)
-        params = (
-            transform_parameters
-            if isinstance(transform_parameters, TransformParams)
-            else TransformParams.from_dict(transform_parameters)
-        )
-        cfg = self.config
-        if cfg.keras_compat:
-            raw = (
-                transform_parameters
-                if not isinstance(transform_parameters, TransformParams)
-                else transform_parameters.to_dict()
-            )
-            return keras_apply_transform(
-                arr,
-                raw,
-                data_format=cfg.data_format,
-                fill_mode=cfg.fill_mode,
-                cval=cfg.cval,
-                interpolation_order=cfg.interpolation_order,
-            )
-        spec = WarpSpec.create(cfg.fill_mode, cfg.cval, cfg.interpolation_order)
-        hwc = arr.transpose(1, 2, 0) if cfg.data_format == "channels_first" else arr
-        out = apply_params(np.ascontiguousarray(hwc), params, spec, value_range_of(hwc))
-        return out.transpose(2, 0, 1) if cfg.data_format == "channels_first" else out
+        return self.engine.apply_transform(_one_image(x), transform_parameters, self.config)
 
     def random_transform(self, x: np.ndarray, seed: int | None = None) -> np.ndarray:
         """A randomly transformed copy of one image.
@@ -504,7 +399,7 @@ class ImageDataGenerator:
             ('Figure', 6)
         """
         # the doctor's replay draws the very parameters of training: one renderer for both
-        from augwise.doctor.previews import grid_figure, replay_grid
+        from augwise.preview.grid import grid_figure, replay_grid
 
         grid = replay_grid(self.config, x_or_iterator, versions=n, images=images, seed=seed)
         return grid_figure(grid.rows, self.config.python_call(), grid.captions)
@@ -528,7 +423,7 @@ class ImageDataGenerator:
         rounds = check_int("rounds", rounds, minimum=1)
         if seed is not None:
             check_int("seed", seed, minimum=0)
-        if self.config.keras_compat and isinstance(x, (np.ndarray, list, tuple)):
+        if self.engine.fits_arrays_in_memory and isinstance(x, (np.ndarray, list, tuple)):
             stats = fit_arrays_keras(self, np.asarray(x), augment, rounds, seed)
         else:
             stats = fit_stream(self.config, x, augment, rounds, seed)
@@ -562,3 +457,6 @@ _SELF = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
 ImageDataGenerator.__init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
     [_SELF, *inspect.signature(AugmentConfig).parameters.values()]
 )
+
+
+__all__ = ["ImageDataGenerator"]

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import os
-import warnings
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from augwise.core.config import DATA_FORMATS, AugmentConfig
-from augwise.core.sampling import RandomStreams
+from augwise.core.config import AugmentConfig
 from augwise.core.stats import FeaturewiseStats
-from augwise.core.validate import (
-    check_bool,
-    check_choice,
-    check_finite,
-    check_not_empty,
-    short_repr,
-)
-from augwise.io.sources import check_subset, first_subset, split_problem, stratified_subset
+from augwise.core.validate import check_finite, check_not_empty, short_repr
+from augwise.io.sources import split_problem, subset_rows
+from augwise.loader.engine import AnyEngine, engine_for
 from augwise.loader.iterators import Iterator, warn_channels
-from augwise.loader.keras_pipeline import KerasArrayPipeline
 from augwise.loader.labels import ArrayTargets
-from augwise.loader.pipeline import SAVE_FORMATS, ArrayPipeline, SaveSpec
+from augwise.loader.options import FlowOptions
+from augwise.loader.pipeline import SAVE_FORMATS, SaveSpec
 
 
 class GeneratorLike(Protocol):
@@ -35,10 +28,11 @@ class GeneratorLike(Protocol):
 
 def save_spec(
     save_to_dir: Any, save_prefix: str, save_format: str, channels: int | None = None,
-    keras_compat: bool = False,
+    writable: tuple[int, ...] = (1, 2, 3, 4), mode: str = "",
 ) -> SaveSpec | None:
     """The checked ``save_to_dir`` options (None: nothing is saved), for images of
-    ``channels`` channels when given (Keras' ``array_to_img`` takes 1, 3 or 4)."""
+    ``channels`` channels when given (``writable``: the channel counts the engine saves,
+    named ``mode`` in the error)."""
     if save_to_dir is None or save_to_dir is False or (
         isinstance(save_to_dir, str) and not save_to_dir
     ):
@@ -54,11 +48,10 @@ def save_spec(
         raise ValueError(
             f"save_format must be one of {', '.join(SAVE_FORMATS)}, got {short_repr(save_format)}"
         )
-    writable = (1, 3, 4) if keras_compat else (1, 2, 3, 4)
     if channels is not None and channels not in writable:
         raise ValueError(
             f"save_to_dir writes images of {', '.join(map(str, writable))} channels "
-            f"{'(keras_compat) ' if keras_compat else ''}and these have {channels}: "
+            f"{mode}and these have {channels}: "
             "leave save_to_dir out"
         )
     no_alpha = ("jpeg", "jpg", "ppm") + (("bmp",) if channels == 2 else ())
@@ -70,18 +63,11 @@ def save_spec(
     return SaveSpec(os.fspath(save_to_dir), save_prefix, save_format)
 
 
-def check_samples(n: int, source: str, why: str, keras_compat: bool) -> None:
+def check_samples(n: int, source: str, why: str, engine: AnyEngine) -> None:
     """Refuse an iterator without samples, saying ``why`` (the step that dropped the last
     ones, and the fix); ``keras_compat`` keeps Keras' empty iterator, with a warning."""
-    if n:
-        return
-    message = f"{source} has 0 samples: {why}"
-    if keras_compat:
-        warnings.warn(
-            message + ". keras_compat returns the empty iterator, as Keras does", stacklevel=5
-        )
-        return
-    raise ValueError(message)
+    if not n:
+        engine.no_samples(f"{source} has 0 samples: {why}")
 
 
 def _length(name: str, value: Any) -> int:
@@ -105,37 +91,38 @@ def _per_image(name: str, value: Any) -> np.ndarray:
 
 
 class NumpyArrayIterator(Iterator):
-    """Iterator over ``x`` (rank 4), optional ``y``, ``sample_weight`` and extra inputs."""
+    """Iterator over ``x`` (rank 4), optional ``y``, ``sample_weight`` and extra inputs.
+
+    The other keyword arguments are :class:`~augwise.loader.options.FlowOptions` fields
+    (Keras' iterator defaults: ``shuffle=False``), or pass ``options``.
+
+        >>> from augwise import ImageDataGenerator
+        >>> x = np.zeros((5, 4, 4, 1), np.uint8)
+        >>> len(NumpyArrayIterator(x, None, ImageDataGenerator(), batch_size=2))
+        3
+    """
+
+    defaults: ClassVar[dict[str, Any]] = {"shuffle": False}
 
     def __init__(
         self,
         x: Any,
         y: Any,
         image_data_generator: GeneratorLike,
-        batch_size: int = 32,
-        shuffle: bool = False,
-        sample_weight: Any = None,
-        seed: int | None = None,
-        data_format: str | None = None,
-        save_to_dir: Any = None,
-        save_prefix: str = "",
-        save_format: str = "png",
-        subset: str | None = None,
-        ignore_class_split: bool = False,
-        dtype: str | None = None,
         *,
-        workers: int | None = None,
-        use_multiprocessing: bool = False,
-        max_queue_size: int = 10,
+        sample_weight: Any = None,
+        options: FlowOptions | None = None,
+        **flow: Any,
     ) -> None:
-        config = image_data_generator.config
-        self.image_data_generator = image_data_generator
-        self.data_format = (
-            config.data_format if data_format is None
-            else check_choice("data_format", data_format, DATA_FORMATS)
+        opts = FlowOptions.create(
+            flow, self.defaults if options is None else options, caller=type(self).__name__
         )
-        self.dtype = config.replace(dtype=config.dtype if dtype is None else dtype).dtype
-        check_subset(subset)
+        config = image_data_generator.config
+        engine = engine_for(config)
+        self.image_data_generator = image_data_generator
+        self.data_format = opts.data_format or config.data_format
+        self.dtype = config.replace(dtype=config.dtype if opts.dtype is None else opts.dtype).dtype
+        subset = opts.subset
         if isinstance(x, (tuple, list)):
             if len(x) != 2:
                 raise ValueError(
@@ -166,9 +153,6 @@ class NumpyArrayIterator(Iterator):
                 f"Found: x.shape = {np.asarray(x).shape}, "
                 f"sample_weight.shape = {np.asarray(sample_weight).shape}"
             )
-        check_bool("shuffle", shuffle)
-        check_bool("ignore_class_split", ignore_class_split)
-        check_bool("use_multiprocessing", use_multiprocessing)
         x = np.asarray(x)
         if x.ndim != 4:
             raise ValueError(
@@ -178,7 +162,7 @@ class NumpyArrayIterator(Iterator):
                 + f"). You passed an array with shape {x.shape}"
             )
         check_not_empty("x", x)
-        x = self._numbers(x, config.keras_compat)
+        x = engine.images(x, self.dtype)
         # NaN or inf would spread to every batch (and, through fit(), every statistic)
         check_finite("x", x)
         if y is not None:
@@ -192,10 +176,10 @@ class NumpyArrayIterator(Iterator):
                 )
             check_finite("sample_weight", sample_weight)
         if subset is not None:
-            rows = self._subset_rows(x, y, config, subset, ignore_class_split)
+            rows = self._subset_rows(x, y, config, subset, opts.ignore_class_split, engine)
             check_samples(
                 len(rows), "flow()", split_problem(subset, config.validation_split,
-                                                   f"the {len(x)} images"), config.keras_compat,
+                                                   f"the {len(x)} images"), engine,
             )
             x = x[rows]
             x_misc = [np.asarray(xx)[rows] for xx in x_misc]
@@ -208,57 +192,42 @@ class NumpyArrayIterator(Iterator):
         warn_channels(self.x, self.data_format)
         self.y = y
         self.sample_weight = sample_weight
-        self.save_to_dir = save_to_dir
-        self.save_prefix = save_prefix
-        self.save_format = save_format
+        self.save_to_dir = opts.save_to_dir
+        self.save_prefix = opts.save_prefix
+        self.save_format = opts.save_format
         self.subset = subset
         channels = self.x.shape[1 if self.data_format == "channels_first" else 3]
-        save = save_spec(save_to_dir, save_prefix, save_format, channels, config.keras_compat)
+        save = save_spec(opts.save_to_dir, opts.save_prefix, opts.save_format, channels,
+                         engine.save_channels, engine.save_note)
         cfg = config.replace(data_format=self.data_format, dtype=self.dtype)
         stats = image_data_generator.current_stats
-        pipeline: ArrayPipeline | KerasArrayPipeline
-        if cfg.keras_compat:
-            pipeline = KerasArrayPipeline(self.x, cfg, stats, save)
-        else:
-            augment = subset != "validation" or cfg.augment_validation
-            pipeline = ArrayPipeline(self.x, cfg, stats, RandomStreams(0), augment, save)
+        augment = subset != "validation" or cfg.augment_validation
+        x_kept = self.x
         super().__init__(
             self.x.shape[0],
-            batch_size,
-            shuffle,
-            seed,
+            opts,
             config=cfg,
-            pipeline=pipeline,
+            engine=engine,
+            pipeline=lambda streams: engine.array_pipeline(
+                x_kept, cfg, stats, streams, augment, save
+            ),
             targets=ArrayTargets(self.y, self.x_misc, self.sample_weight),
-            workers=workers,
-            use_multiprocessing=use_multiprocessing,
-            max_queue_size=max_queue_size,
         )
-
-    def _numbers(self, x: np.ndarray, keras_compat: bool) -> np.ndarray:
-        """``x`` itself (default mode), or cast to ``dtype`` as Keras does (keras_compat);
-        a ``TypeError`` when it does not hold numbers."""
-        if not keras_compat:
-            if x.dtype.kind not in "fiub":
-                raise TypeError(f"x must hold numbers, got dtype {x.dtype}")
-            return x
-        try:
-            return np.asarray(x, dtype=self.dtype)
-        except (TypeError, ValueError):
-            raise TypeError(f"x must hold numbers, got dtype {x.dtype}") from None
 
     @staticmethod
     def _subset_rows(
-        x: Any, y: Any, config: AugmentConfig, subset: str, ignore_class_split: bool
+        x: Any, y: Any, config: AugmentConfig, subset: str, ignore_class_split: bool,
+        engine: AnyEngine,
     ) -> np.ndarray:
         n = len(x)
         fraction = config.validation_split
-        if config.validation_split_mode == "stratified" and not config.keras_compat:
+        mode = engine.split_mode(config)
+        seed = config.seed if config.seed is not None else 0
+        if mode == "stratified":
             labels: Any = np.asarray(y) if y is not None else np.zeros(n)
             if labels.ndim > 1:
                 labels = labels.argmax(axis=1) if labels.shape[1] > 1 else labels[:, 0]
-            seed = config.seed if config.seed is not None else 0
-            return stratified_subset(labels, fraction, subset, seed)
+            return subset_rows(labels, fraction, mode, seed, subset)
         split_idx = int(n * fraction)
         if y is not None and not ignore_class_split:
             ya = np.asarray(y)
@@ -268,4 +237,7 @@ class NumpyArrayIterator(Iterator):
                     "the split. If your numpy arrays are sorted by the label, you might want "
                     "to shuffle them (or use validation_split_mode='stratified')."
                 )
-        return first_subset(n, fraction, subset)
+        return subset_rows(np.zeros(n), fraction, mode, seed, subset)
+
+
+__all__ = ["NumpyArrayIterator"]

@@ -12,37 +12,29 @@ import logging
 import os
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from augwise.core.config import DATA_FORMATS, AugmentConfig
+from augwise.core.config import AugmentConfig
 from augwise.core.machine import total_memory
-from augwise.core.sampling import RandomStreams
 from augwise.core.stats import FeaturewiseStats
-from augwise.core.validate import check_bool, check_choice, check_int
+from augwise.core.validate import check_choice
 from augwise.io.cache import DecodedCache, make_cache
 from augwise.io.dataframe import prepare_dataframe
-from augwise.io.decode import (
-    CHANNELS,
-    COLOR_MODES,
-    DEFAULT_MAX_PIXELS,
-    INTERPOLATIONS,
-    check_max_pixels,
-)
+from augwise.io.decode import CHANNELS
 from augwise.io.sources import (
     Listing,
-    check_subset,
     keras_split,
     list_directory,
     split_problem,
-    stratified_subset,
+    subset_rows,
 )
 from augwise.loader.array_iterator import GeneratorLike, check_samples, save_spec
+from augwise.loader.engine import AnyEngine, engine_for
 from augwise.loader.iterators import Iterator, Made
-from augwise.loader.keras_pipeline import KerasFilePipeline
 from augwise.loader.labels import DATAFRAME_CLASS_MODES, FILE_CLASS_MODES, FileTargets
-from augwise.loader.pipeline import ON_ERROR, FilePipeline
+from augwise.loader.options import FlowOptions
 
 log = logging.getLogger("augwise")
 _SHOWN_IGNORED = 5  # paths named in the log line about ignored entries
@@ -57,17 +49,6 @@ class _NoAugmentation:
 
     def current_stats(self) -> FeaturewiseStats | None:
         return None
-
-
-def _target_size(value: Any) -> tuple[int, int]:
-    if (
-        not isinstance(value, (tuple, list))
-        or len(value) != 2
-        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
-        or min(value) < 1
-    ):
-        raise ValueError(f"target_size must be (height, width) of positive ints, got {value!r}")
-    return (int(value[0]), int(value[1]))
 
 
 def _check_batch_memory(
@@ -97,142 +78,80 @@ def _warn_empty_classes(names: Sequence[str], where: str, fix: str) -> None:
 
 def _why_no_files(listing: Listing, subset: str | None, fraction: float) -> str:
     """Why a class-folder listing gave no samples, with the fix."""
-    ignored = (" " + listing.ignored_summary()) if listing.ignored else ""
-    if not listing.class_indices:
-        return (
-            "it has no class folders (it must hold one sub-folder of images per class; "
-            f"files directly in it are not read).{ignored}"
-        )
-    if len(listing.empty_classes) == len(listing.class_indices):
-        return (
-            f"its {len(listing.class_indices)} class folder(s) hold no image files.{ignored} "
-            "Check the path, and that each class folder holds images"
-        )
-    return split_problem(
+    return listing.layout_problem() or split_problem(
         subset, fraction, "the images (it takes int(validation_split x the images) of each "
         "class folder, 0 for every class)"
     )
 
 
 class FileIterator(Iterator):
-    """Shared set-up of the two file iterators (Keras' ``BatchFromFilesMixin``)."""
+    """Shared set-up of the two file iterators (Keras' ``BatchFromFilesMixin``).
+
+    Keyword arguments besides the data: :class:`~augwise.loader.options.FlowOptions`
+    fields (Keras' defaults), or pass ``options``."""
+
+    defaults: ClassVar[dict[str, Any]] = {}
+    engine: AnyEngine
 
     def _set_processing_attrs(
         self,
         image_data_generator: GeneratorLike | None,
-        target_size: Any,
-        color_mode: str,
-        data_format: str | None,
-        save_to_dir: Any,
-        save_prefix: str,
-        save_format: str,
-        subset: str | None,
-        interpolation: str,
-        keep_aspect_ratio: bool,
-        dtype: str | None,
-    ) -> AugmentConfig:
+        options: FlowOptions | None,
+        flow: dict[str, Any],
+    ) -> tuple[AugmentConfig, FlowOptions]:
+        opts = FlowOptions.create(
+            flow, self.defaults if options is None else options, caller=type(self).__name__
+        )
         self._generator: GeneratorLike = (
             _NoAugmentation() if image_data_generator is None else image_data_generator
         )
         config = self._generator.config
+        self.engine = engine_for(config)
         self.image_data_generator = image_data_generator
-        self.target_size = _target_size(target_size)
-        self.keep_aspect_ratio = check_bool("keep_aspect_ratio", keep_aspect_ratio)
-        self.color_mode = check_choice("color_mode", color_mode, COLOR_MODES)
-        check_choice("interpolation", interpolation, INTERPOLATIONS)
-        self.data_format = (
-            config.data_format if data_format is None
-            else check_choice("data_format", data_format, DATA_FORMATS)
-        )
-        self.dtype = config.replace(dtype=config.dtype if dtype is None else dtype).dtype
-        c = CHANNELS[color_mode]
+        self.target_size = opts.target_size
+        self.keep_aspect_ratio = opts.keep_aspect_ratio
+        self.color_mode = opts.color_mode
+        self.data_format = opts.data_format or config.data_format
+        self.dtype = config.replace(
+            dtype=config.dtype if opts.dtype is None else opts.dtype
+        ).dtype
+        c = CHANNELS[opts.color_mode]
         if self.data_format == "channels_last":
             self.image_shape: tuple[int, ...] = (*self.target_size, c)
         else:
             self.image_shape = (c, *self.target_size)
-        self.save_to_dir = save_to_dir
-        self.save_prefix = save_prefix
-        self.save_format = save_format
-        self.interpolation = interpolation
-        check_subset(subset)
-        self.split = keras_split(config.validation_split, subset)
-        self.subset = subset
-        return config.replace(data_format=self.data_format, dtype=self.dtype)
+        self.save_to_dir = opts.save_to_dir
+        self.save_prefix = opts.save_prefix
+        self.save_format = opts.save_format
+        self.interpolation = opts.interpolation
+        self.split = keras_split(config.validation_split, opts.subset)
+        self.subset = opts.subset
+        return config.replace(data_format=self.data_format, dtype=self.dtype), opts
 
     def _start(
-        self,
-        config: AugmentConfig,
-        paths: Sequence[str],
+        self, config: AugmentConfig, options: FlowOptions, paths: Sequence[str],
         targets: FileTargets,
-        batch_size: int,
-        shuffle: bool,
-        seed: int | None,
-        *,
-        on_error: str,
-        max_image_pixels: int | None,
-        workers: int | None,
-        use_multiprocessing: bool,
-        max_queue_size: int,
-        cache: Any = None,
-        cache_limit_bytes: int | None = None,
     ) -> None:
-        check_bool("shuffle", shuffle)
-        check_bool("use_multiprocessing", use_multiprocessing)
-        max_image_pixels = check_max_pixels(max_image_pixels)
         itemsize = 1 if config.output_dtype == "uint8" else np.dtype(config.dtype).itemsize
         _check_batch_memory(
-            check_int("batch_size", batch_size, 1), self.target_size,
-            CHANNELS[self.color_mode], itemsize,
+            options.batch_size, self.target_size, CHANNELS[self.color_mode], itemsize
         )
         save = save_spec(
             self.save_to_dir, self.save_prefix, self.save_format, CHANNELS[self.color_mode]
         )
-        decoded_cache = make_cache(cache, cache_limit_bytes)
-        if decoded_cache is not None and config.keras_compat:
-            raise ValueError("cache= needs default mode (keras_compat=False)")
-        self.cache = decoded_cache
+        self.cache = make_cache(options.cache, options.cache_limit_bytes)
+        engine, cache = self.engine, self.cache
         stats = self._generator.current_stats
-        pipeline: FilePipeline | KerasFilePipeline
-        if config.keras_compat:
-            pipeline = KerasFilePipeline(
-                paths,
-                config,
-                stats,
-                save,
-                target_size=self.target_size,
-                color_mode=self.color_mode,
-                interpolation=self.interpolation,
-                keep_aspect_ratio=self.keep_aspect_ratio,
-                on_error=on_error,
-            )
-        else:
-            augment = self.subset != "validation" or config.augment_validation
-            pipeline = FilePipeline(
-                paths,
-                config,
-                stats,
-                RandomStreams(0),
-                augment,
-                target_size=self.target_size,
-                color_mode=self.color_mode,
-                interpolation=self.interpolation,
-                keep_aspect_ratio=self.keep_aspect_ratio,
-                on_error=on_error,
-                max_image_pixels=max_image_pixels,
-                save=save,
-                cache=decoded_cache,
-            )
+        augment = self.subset != "validation" or config.augment_validation
         super().__init__(
             len(paths),
-            batch_size,
-            shuffle,
-            seed,
+            options,
             config=config,
-            pipeline=pipeline,
+            engine=engine,
+            pipeline=lambda streams: engine.file_pipeline(
+                paths, config, stats, streams, augment, save, options, cache
+            ),
             targets=targets,
-            workers=workers,
-            use_multiprocessing=use_multiprocessing,
-            max_queue_size=max_queue_size,
         )
 
     cache: DecodedCache | None
@@ -299,57 +218,27 @@ class DirectoryIterator(FileIterator):
         self,
         directory: Any,
         image_data_generator: GeneratorLike | None,
-        target_size: Any = (256, 256),
-        color_mode: str = "rgb",
-        classes: Sequence[str] | None = None,
-        class_mode: str | None = "categorical",
-        batch_size: int = 32,
-        shuffle: bool = True,
-        seed: int | None = None,
-        data_format: str | None = None,
-        save_to_dir: Any = None,
-        save_prefix: str = "",
-        save_format: str = "png",
-        follow_links: bool = False,
-        subset: str | None = None,
-        interpolation: str = "nearest",
-        keep_aspect_ratio: bool = False,
-        dtype: str | None = None,
         *,
-        on_error: str = "raise",
-        max_image_pixels: int | None = DEFAULT_MAX_PIXELS,
-        workers: int | None = None,
-        use_multiprocessing: bool = False,
-        max_queue_size: int = 10,
-        verbose: bool = True,
-        cache: Any = None,
-        cache_limit_bytes: int | None = None,
+        options: FlowOptions | None = None,
+        **flow: Any,
     ) -> None:
-        follow_links = check_bool("follow_links", follow_links)
-        verbose = check_bool("verbose", verbose)
-        check_choice("class_mode", class_mode, FILE_CLASS_MODES)
-        check_choice("on_error", on_error, ON_ERROR)
-        config = self._set_processing_attrs(
-            image_data_generator, target_size, color_mode, data_format, save_to_dir,
-            save_prefix, save_format, subset, interpolation, keep_aspect_ratio, dtype,
-        )
+        config, opts = self._set_processing_attrs(image_data_generator, options, flow)
+        check_choice("class_mode", opts.class_mode, FILE_CLASS_MODES)
+        subset = opts.subset
         self.directory = os.fspath(directory) if isinstance(directory, os.PathLike) else directory
-        self.class_mode = class_mode
-        stratified = (
-            not config.keras_compat and config.validation_split_mode == "stratified"
-        )
+        self.class_mode = opts.class_mode
         listing = list_directory(
             self.directory,
-            classes,
-            follow_links=follow_links,
-            split=None if stratified else self.split,
-            include_hidden=config.keras_compat,
-            keras_warnings=config.keras_compat,
+            opts.classes,
+            follow_links=opts.follow_links,
+            include_hidden=self.engine.keras_listing,
+            keras_warnings=self.engine.keras_listing,
         )
         filenames, labels = listing.filenames, listing.classes
-        if stratified and subset is not None:
+        if subset is not None:
             seed_split = config.seed if config.seed is not None else 0
-            rows = stratified_subset(labels, config.validation_split, subset, seed_split)
+            rows = subset_rows(labels, config.validation_split, self.engine.split_mode(config),
+                               seed_split, subset, per_class=True)
             filenames = [filenames[i] for i in rows]
             labels = labels[rows]
         self.hidden_skipped = listing.hidden_skipped
@@ -362,23 +251,18 @@ class DirectoryIterator(FileIterator):
         self.classes = np.asarray(labels, dtype=np.int32)
         check_samples(
             self.samples, f"flow_from_directory({self.directory!r})",
-            _why_no_files(listing, subset, config.validation_split), config.keras_compat,
+            _why_no_files(listing, subset, config.validation_split), self.engine,
         )
-        if verbose:
+        if opts.verbose:
             print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
             if listing.ignored:
                 print(listing.ignored_summary() + " See .ignored_files for each.")
         self._report_listing(listing.ignored, listing.revisited)
         self._filepaths = [os.path.join(self.directory, f) for f in self.filenames]
         targets = FileTargets(
-            class_mode, self.classes, self.num_classes, None, None, np.dtype(config.dtype)
+            opts.class_mode, self.classes, self.num_classes, None, None, np.dtype(config.dtype)
         )
-        self._start(
-            config, self._filepaths, targets, batch_size, shuffle, seed,
-            on_error=on_error, max_image_pixels=max_image_pixels, workers=workers,
-            use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size,
-            cache=cache, cache_limit_bytes=cache_limit_bytes,
-        )
+        self._start(config, opts, self._filepaths, targets)
 
     def _report_listing(self, ignored: dict[str, str], revisited: int) -> None:
         if ignored:
@@ -414,6 +298,8 @@ class DataFrameIterator(FileIterator):
 
     allowed_class_modes = frozenset(DATAFRAME_CLASS_MODES)
 
+    defaults: ClassVar[dict[str, Any]] = {"data_format": "channels_last", "dtype": "float32"}
+
     def __init__(
         self,
         dataframe: Any,
@@ -422,59 +308,31 @@ class DataFrameIterator(FileIterator):
         x_col: str = "filename",
         y_col: Any = "class",
         weight_col: str | None = None,
-        target_size: Any = (256, 256),
-        color_mode: str = "rgb",
-        classes: Sequence[str] | None = None,
-        class_mode: str | None = "categorical",
-        batch_size: int = 32,
-        shuffle: bool = True,
-        seed: int | None = None,
-        data_format: str = "channels_last",
-        save_to_dir: Any = None,
-        save_prefix: str = "",
-        save_format: str = "png",
-        subset: str | None = None,
-        interpolation: str = "nearest",
-        keep_aspect_ratio: bool = False,
-        dtype: str = "float32",
-        validate_filenames: bool = True,
         *,
-        on_error: str = "raise",
-        max_image_pixels: int | None = DEFAULT_MAX_PIXELS,
-        workers: int | None = None,
-        use_multiprocessing: bool = False,
-        max_queue_size: int = 10,
-        verbose: bool = True,
-        cache: Any = None,
-        cache_limit_bytes: int | None = None,
+        options: FlowOptions | None = None,
+        **flow: Any,
     ) -> None:
-        validate_filenames = check_bool("validate_filenames", validate_filenames)
-        verbose = check_bool("verbose", verbose)
-        check_choice("on_error", on_error, ON_ERROR)
-        config = self._set_processing_attrs(
-            image_data_generator, target_size, color_mode, data_format, save_to_dir,
-            save_prefix, save_format, subset, interpolation, keep_aspect_ratio, dtype,
-        )
+        config, opts = self._set_processing_attrs(image_data_generator, options, flow)
+        class_mode = opts.class_mode
         if directory is not None and not isinstance(directory, (str, os.PathLike)):
             raise TypeError(f"directory must be a path or None, got {directory!r}")
         self.directory = os.fspath(directory) if directory else ""
         self.class_mode = class_mode
         self.x_col, self.y_col, self.weight_col = x_col, y_col, weight_col
-        split_mode = "first" if config.keras_compat else config.validation_split_mode
         prepared = prepare_dataframe(
             dataframe,
             self.directory,
             x_col=x_col,
             y_col=y_col,
             weight_col=weight_col,
-            classes=classes,
+            classes=opts.classes,
             class_mode=class_mode,
-            validate_filenames=validate_filenames,
+            validate_filenames=opts.validate_filenames,
             validation_split=config.validation_split,
-            subset=subset,
-            split_mode=split_mode,
+            subset=opts.subset,
+            split_mode=self.engine.split_mode(config),
             split_seed=config.seed if config.seed is not None else 0,
-            keras_compat=config.keras_compat,
+            keras_compat=self.engine.keras_listing,
         )
         self.invalid_filenames = prepared.invalid
         self.duplicate_rows = prepared.duplicates
@@ -492,10 +350,10 @@ class DataFrameIterator(FileIterator):
         self.samples = len(self.filenames)
         check_samples(
             self.samples, "flow_from_dataframe", prepared.why_empty or "no row is left",
-            config.keras_compat,
+            self.engine,
         )
-        if verbose:
-            validated = "validated" if validate_filenames else "non-validated"
+        if opts.verbose:
+            validated = "validated" if opts.validate_filenames else "non-validated"
             if has_classes:
                 print(
                     f"Found {self.samples} {validated} image filenames belonging to "
@@ -512,12 +370,7 @@ class DataFrameIterator(FileIterator):
             prepared.sample_weight,
             np.dtype(config.dtype),
         )
-        self._start(
-            config, self._filepaths, targets, batch_size, shuffle, seed,
-            on_error=on_error, max_image_pixels=max_image_pixels, workers=workers,
-            use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size,
-            cache=cache, cache_limit_bytes=cache_limit_bytes,
-        )
+        self._start(config, opts, self._filepaths, targets)
 
     @property
     def labels(self) -> Any:
@@ -528,3 +381,6 @@ class DataFrameIterator(FileIterator):
     @property
     def sample_weight(self) -> np.ndarray | None:
         return self._sample_weight
+
+
+__all__ = ["DataFrameIterator", "DirectoryIterator", "FileIterator"]

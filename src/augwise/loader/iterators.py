@@ -6,7 +6,8 @@ sample order comes from the seed and epoch, each sample's parameters from its in
 prefetching give the same batches, and ``on_epoch_end()`` moves to the next epoch.
 
 ``keras_compat``: the exact Keras 3.15 ``Iterator`` logic (global ``np.random`` seeded
-with ``seed + total_batches_seen``, the ``_flow_index`` generator, ...).
+with ``seed + total_batches_seen``, the ``_flow_index`` generator, ...).  Which of the two
+an iterator follows is its :class:`Engine`, chosen once from the config.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import contextlib
 import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable
 from collections.abc import Iterator as TypingIterator
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -24,14 +26,15 @@ from augwise.core.config import AugmentConfig
 from augwise.core.machine import usable_cores
 from augwise.core.params import TransformParams
 from augwise.core.sampling import RandomStreams, resolve_seed
-from augwise.core.validate import check_bool, check_int
 from augwise.io.sources import WHITE_LIST_FORMATS
 from augwise.loader.executor import Prefetcher, WorkerPool
-from augwise.loader.keras_pipeline import GLOBAL_RNG_LOCK, KerasPipeline
+from augwise.loader.keras_pipeline import KerasPipeline
 from augwise.loader.labels import ArrayTargets, FileTargets
+from augwise.loader.options import FlowOptions
 from augwise.loader.pipeline import BatchImages, Pipeline, after
 
 Targets = ArrayTargets | FileTargets
+AnyPipeline = Pipeline | KerasPipeline
 
 
 class Made(NamedTuple):
@@ -47,61 +50,80 @@ def default_workers() -> int:
     return max(1, min(8, usable_cores()))
 
 
+class Engine(Protocol):
+    """What differs between default mode and ``keras_compat`` (see
+    :mod:`augwise.loader.engine`, which chooses one per config).  An iterator holds one
+    and asks it; the methods taking the iterator own its batch order."""
+
+    name: str
+    replayable: bool  # draws are a pure function of (seed, epoch, index)
+
+    def check_seed(self, seed: int) -> None: ...
+
+    def getitem(self, it: Iterator, idx: int) -> Any: ...
+
+    def next(self, it: Iterator) -> Any: ...
+
+    def epoch_end(self, it: Iterator) -> None: ...
+
+    def index_array(self, it: Iterator) -> np.ndarray: ...
+
+    def epoch_batches(self, it: Iterator, epoch: int) -> TypingIterator[Any]: ...
+
+
 class Iterator:
     """Base class of augwise's batch iterators (a ``keras.utils.PyDataset`` when Keras is
-    importable, see :mod:`augwise.loader.keras_adapter`)."""
+    importable, see :mod:`augwise.loader.keras_adapter`).
+
+    ``pipeline`` builds the batch pipeline from the iterator's random streams, so that it
+    is made once, with its final seed."""
 
     white_list_formats = WHITE_LIST_FORMATS
 
     def __init__(
         self,
         n: int,
-        batch_size: int,
-        shuffle: bool,
-        seed: int | None,
+        options: FlowOptions,
         *,
         config: AugmentConfig,
-        pipeline: Pipeline | KerasPipeline,
+        engine: Engine,
+        pipeline: Callable[[RandomStreams], AnyPipeline],
         targets: Targets,
-        workers: int | None = None,
-        use_multiprocessing: bool = False,
-        max_queue_size: int = 10,
     ) -> None:
         self.n = int(n)
-        self.batch_size = check_int("batch_size", batch_size, 1)
-        check_bool("shuffle", shuffle)
+        self.options = options
+        self.batch_size = options.batch_size
+        seed = options.seed
         if seed is not None:
-            check_int("seed", seed, 0)
-            if config.keras_compat and seed >= 2**32:
-                raise ValueError(
-                    f"seed must be < 2**32 with keras_compat=True (Keras seeds NumPy's global "
-                    f"generator with it), got {seed}"
-                )
+            engine.check_seed(seed)
         self.seed = seed
-        self.shuffle = bool(shuffle)
+        self.shuffle = options.shuffle
         self.batch_index = 0
         self.total_batches_seen = 0
         self.lock = threading.Lock()
         self.index_array: np.ndarray | None = None
         self.epoch = 0
         self.config = config
-        self.keras_compat = config.keras_compat
-        self.pipeline = pipeline
+        self.engine = engine
         self.targets = targets
         self.last_batch: BatchImages | None = None
-        self._workers = default_workers() if workers is None else check_int("workers", workers, 0)
-        self._use_multiprocessing = bool(use_multiprocessing)
-        self._max_queue_size = check_int("max_queue_size", max_queue_size, 1)
+        self._workers = default_workers() if options.workers is None else options.workers
+        self._use_multiprocessing = options.use_multiprocessing
+        self._max_queue_size = options.max_queue_size
         self.resolved_seed = resolve_seed(seed if seed is not None else config.seed)
         self._streams = RandomStreams(self.resolved_seed)
-        if isinstance(pipeline, Pipeline):
-            pipeline.streams = self._streams
+        self.pipeline = pipeline(self._streams)
         self._orders: OrderedDict[int, np.ndarray] = OrderedDict()
         self._order_lock = threading.Lock()
         self._pool = WorkerPool(self._workers)
         self._stream: Prefetcher[tuple[int, int], Any] | None = None
         self._flow_window: tuple[np.ndarray, int] = (np.arange(0), 0)  # compat: order, end
         self.index_generator = self._flow_index()
+
+    @property
+    def keras_compat(self) -> bool:
+        """Whether batches are Keras 3.15's, bug for bug (``config.keras_compat``)."""
+        return self.engine.name == "keras"
 
     # -- keras.utils.PyDataset protocol -----------------------------------------------
 
@@ -156,13 +178,8 @@ class Iterator:
         return order
 
     def _set_index_array(self) -> None:
-        """Keras' reshuffle (compat: global ``np.random``; default: the epoch's order)."""
-        if self.keras_compat:
-            self.index_array = np.arange(self.n)
-            if self.shuffle:
-                self.index_array = np.random.permutation(self.n)
-        else:
-            self.index_array = self.order(self.epoch)
+        """Keras' reshuffle (the engine's order of the epoch)."""
+        self.index_array = self.engine.index_array(self)
 
     # -- batches ----------------------------------------------------------------------
 
@@ -198,21 +215,13 @@ class Iterator:
             raise ValueError(
                 f"Asked to retrieve element {idx}, but the Sequence has length {len(self)}"
             )
-        if self.keras_compat:
-            return self._keras_getitem(int(idx))
-        if idx < 0:
-            idx += len(self)
-            if idx < 0:
-                raise IndexError(f"batch index out of range for length {len(self)}")
-        with self.lock:
-            self.total_batches_seen += 1
-        return self._compute((self.epoch, int(idx)))
+        return self.engine.getitem(self, int(idx))
 
     def batch_params(self, idx: int, epoch: int | None = None) -> list[TransformParams]:
         """Replay the parameters of batch ``idx`` of ``epoch`` (default: current), without
         decoding anything (default mode).  A skipped file's slot keeps its parameters: they
         are applied to the stand-in sample (see :attr:`BatchImages.sources`)."""
-        if self.keras_compat or not isinstance(self.pipeline, Pipeline):
+        if not self.engine.replayable or not isinstance(self.pipeline, Pipeline):
             raise ValueError(
                 "batch_params needs default mode: keras_compat draws are not replayable"
             )
@@ -220,13 +229,7 @@ class Iterator:
         return self.pipeline.params(e, self._indices(e, idx)).to_list()
 
     def on_epoch_end(self) -> None:
-        if self.keras_compat:
-            self._set_index_array()
-            return
-        with self.lock:
-            self.epoch += 1
-            self.index_array = None
-            self._drop_stream()
+        self.engine.epoch_end(self)
 
     def reset(self) -> None:
         """Start the next ``next()`` at the first batch (of the current epoch)."""
@@ -251,38 +254,11 @@ class Iterator:
         return self
 
     def __next__(self) -> Any:
-        if self.keras_compat:
-            return self._keras_next()
-        with self.lock:
-            if self._stream is None:
-                self._stream = Prefetcher(
-                    self._make,
-                    self._keys(self.epoch, self.batch_index),
-                    self._pool.get(),
-                    self._max_queue_size if self._workers > 0 else 1,
-                )
-            stream = self._stream
-            self.batch_index += 1
-            self.total_batches_seen += 1
-            if self.batch_index >= len(self):
-                self.batch_index = 0
-                self.epoch += 1
-        return self._deliver(next(stream))
+        return self.engine.next(self)
 
     def epoch_batches(self, epoch: int | None = None) -> TypingIterator[Any]:
         """All batches of one epoch in order, prefetched on the worker threads."""
-        e = self.epoch if epoch is None else epoch
-        if self.keras_compat:
-            for i in range(len(self)):
-                yield self[i]
-            return
-        keys = iter([(e, b) for b in range(len(self))])
-        stream = Prefetcher(self._make, keys, self._pool.get(), self._max_queue_size)
-        try:
-            for made in stream:
-                yield self._deliver(made)
-        finally:
-            stream.close()
+        return self.engine.epoch_batches(self, self.epoch if epoch is None else epoch)
 
     def close(self) -> None:
         """Stop the worker threads (they restart on demand)."""
@@ -317,40 +293,8 @@ class Iterator:
         log = getattr(self.pipeline, "skipped", None)
         return dict(log.files) if log is not None else {}
 
-    # -- keras_compat -------------------------------------------------------------------
-
-    def _keras_getitem(self, idx: int) -> Any:
-        pipeline = self.pipeline
-        if not isinstance(pipeline, KerasPipeline):
-            raise TypeError("keras_compat batches need a Keras pipeline")
-        with GLOBAL_RNG_LOCK:
-            if self.seed is not None:
-                np.random.seed(self.seed + self.total_batches_seen)
-            self.total_batches_seen += 1
-            if self.index_array is None:
-                self._set_index_array()
-            assert self.index_array is not None
-            order = self.index_array
-            end = min(self.n, self.batch_size * (idx + 1))
-            index_array = order[self.batch_size * idx : end]
-            params = pipeline.draw(index_array)
-        return self._keras_finish(pipeline, index_array, params, order, end)
-
-    def _keras_finish(
-        self,
-        pipeline: KerasPipeline,
-        index_array: np.ndarray,
-        params: list[dict[str, Any]],
-        order: np.ndarray,
-        end: int,
-    ) -> Any:
-        res = pipeline.apply(index_array, params, after(order, end))
-        self.last_batch = res
-        with GLOBAL_RNG_LOCK:
-            pipeline.save_batch(res)
-        return self.targets.batch(res.x, res.sources[res.kept])
-
     def _flow_index(self) -> TypingIterator[np.ndarray]:
+        """Keras' ``_flow_index`` generator (``keras_compat``'s ``next()``)."""
         self.reset()
         while True:
             if self.seed is not None:
@@ -363,19 +307,10 @@ class Iterator:
             else:
                 self.batch_index = 0
             self.total_batches_seen += 1
-            assert self.index_array is not None
+            if self.index_array is None:  # pragma: no cover - set just above
+                raise RuntimeError("no index array")
             self._flow_window = (self.index_array, min(self.n, current_index + self.batch_size))
             yield self.index_array[current_index : current_index + self.batch_size]
-
-    def _keras_next(self) -> Any:
-        pipeline = self.pipeline
-        if not isinstance(pipeline, KerasPipeline):
-            raise TypeError("keras_compat batches need a Keras pipeline")
-        with GLOBAL_RNG_LOCK:
-            index_array = next(self.index_generator)
-            order, end = self._flow_window
-            params = pipeline.draw(index_array)
-        return self._keras_finish(pipeline, index_array, params, order, end)
 
 
 def warn_channels(x: np.ndarray, data_format: str) -> None:
@@ -388,3 +323,6 @@ def warn_channels(x: np.ndarray, data_format: str) -> None:
             f"({x.shape[axis]} channels).",
             stacklevel=4,
         )
+
+
+__all__ = ["Engine", "Iterator"]

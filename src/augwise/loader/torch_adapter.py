@@ -247,7 +247,7 @@ class AugwiseDataset(IterableDataset):
     def __iter__(self) -> TypingIterator[Any]:
         it = self.iterator
         info = get_worker_info()
-        if it.keras_compat:
+        if not it.engine.replayable:
             if info is not None:
                 return _failing(ValueError(
                     "as_dataset: a keras_compat=True iterator draws from the global "
@@ -314,3 +314,6 @@ def as_dataset(
         ((16, 1, 16, 16), torch.float32, torch.int64, 4)
     """
     return AugwiseDataset(iterator, channels_first=channels_first, labels=labels)
+
+
+__all__ = ["AugwiseDataset", "as_dataset"]

@@ -1,11 +1,14 @@
 """The tuner's data: load DATA into memory, downscale, and split train / val / test.
 
-DATA may be the shipped Fashion-MNIST sample (``demo``), a class-folder tree, a
-folder of MNIST-style ``idx`` files (``train-images-idx3-ubyte[.gz]`` ...), an
-``.npz`` file (``x_train``/``y_train`` [+ ``x_test``/``y_test``], or ``x``/``y``) or
-a ``.csv`` of ``filename,class`` rows (paths relative to the CSV).  Images are kept
-as uint8 ``(N, H, W, C)`` arrays no larger than ``max_side`` pixels: the proxy model
-trains on this downscaled copy.  All selections are stratified and seeded.
+DATA is anything the data layer reads (:func:`augwise.io.datasets.open_source`): the
+shipped Fashion-MNIST sample (``demo``), a class-folder tree (with or without
+``train/`` and ``test/`` split folders), a folder of MNIST-style ``idx`` files, an
+``.npz`` file (``x_train``/``y_train`` [+ ``x_test``/``y_test``, ``class_names``], or
+``x``/``y``) or a ``.csv`` of ``filename,class`` rows (paths relative to the CSV).  The
+source's own test split is the test set; its training split is the pool that ``train``
+and ``val`` are drawn from.  Images are kept as uint8 ``(N, H, W, C)`` arrays no larger
+than ``max_side`` pixels: the proxy model trains on this downscaled copy.  All
+selections are stratified and seeded (:func:`augwise.io.sources.stratified_sample`).
 
 >>> data = load_data("demo", LoadOptions(subset=600))
 >>> data.train.x.shape, data.val.x.shape
@@ -15,29 +18,26 @@ trains on this downscaled copy.  All selections are stratified and seeded.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import hashlib
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
-import pandas as pd
 from PIL import Image
 
+from augwise.io.datasets import DEMO, open_source
+from augwise.io.datasets import Split as SourceSplit
 from augwise.io.decode import DecodeSpec, load_image
-from augwise.io.demo import load_fashion_mnist
-from augwise.io.sources import list_directory
+from augwise.io.sources import stratified_sample
+
+__all__ = [
+    "DEMO", "MAX_SIDE", "LoadOptions", "Split", "TuneData", "arrays_data", "downscale",
+    "load_data", "resplit", "stratified_sample",
+]
 
 MAX_SIDE = 64
-DEMO = "demo"
-_IDX = {
-    "train_x": "train-images-idx3-ubyte",
-    "train_y": "train-labels-idx1-ubyte",
-    "test_x": "t10k-images-idx3-ubyte",
-    "test_y": "t10k-labels-idx1-ubyte",
-}
+_DEMO_NAME = "Fashion-MNIST sample (shipped)"
 # independent streams of the split generator
 _SUBSET, _VAL, _TEST, _TEST_CAP = 0, 1, 2, 3
 
@@ -135,7 +135,39 @@ def load_data(source: str | os.PathLike[str], options: LoadOptions | None = None
         'Fashion-MNIST sample (shipped): 80 train / 20 val / 50 test images, 10 classes, 28x28x1'
         >>> load_data("my_images/")  # a class-folder tree, an .npz, a .csv  # doctest: +SKIP
     """
-    return _resolve(source).load(options or LoadOptions())
+    opt = options or LoadOptions()
+    where = str(source)
+    dataset = open_source(source, inventory=False, what="DATA")
+    train, test = dataset.train, dataset.get("test")
+    for split in (train, test):
+        if split is not None:
+            _check_source(split, where)
+    name = _DEMO_NAME if dataset.origin == "demo" else where
+    if train.x is None:
+        return _files_data(train, test, name, opt)
+    return arrays_data(
+        train.x, train.labels, x_test=None if test is None else test.x,
+        y_test=None if test is None else test.labels, class_names=tuple(train.class_names),
+        source=name, options=opt,
+    )
+
+
+def _check_source(split: SourceSplit, where: str) -> None:
+    """Refuse a split the tuner cannot train on, saying what to fix."""
+    if split.layout_problem:
+        raise ValueError(f"{where!r}: {split.layout_problem}")
+    if split.dropped:
+        name, why = next(iter(split.dropped.items()))
+        raise ValueError(
+            f"{where!r}: {len(split.dropped)} row(s) name files that cannot be read, such as "
+            f"{name!r} ({why.split(' (')[0]}); fix or remove those rows"
+        )
+    if split.label_kind != "single" or (split.labels < 0).any():
+        raise ValueError(
+            f"{where!r}: the tuner needs one class label per {split.name} image, found "
+            f"{'several per image' if split.label_kind == 'multi' else 'none'}; add the labels "
+            "(y_train in an .npz, a 'class' column in a CSV)"
+        )
 
 
 def arrays_data(
@@ -196,23 +228,26 @@ def arrays_data(
     )
 
 
-def stratified_sample(labels: np.ndarray, k: int, seed: int, stream: int) -> np.ndarray:
-    """Sorted indices of ``k`` samples, each class in proportion to its share."""
-    labels = np.asarray(labels)
-    n = len(labels)
-    if k >= n:
-        return np.arange(n)
-    rng = np.random.default_rng([seed, stream])
-    classes, counts = np.unique(labels, return_counts=True)
-    exact = k * counts / n
-    quota = np.floor(exact).astype(int)
-    for i in np.argsort(-(exact - quota), kind="stable")[: k - int(quota.sum())]:
-        quota[i] += 1
-    chosen = []
-    for c, q in zip(classes, quota, strict=True):
-        members = np.flatnonzero(labels == c)
-        chosen.append(members[rng.permutation(len(members))[:q]])
-    return np.sort(np.concatenate(chosen))
+def resplit(data: TuneData, seed: int, val_fraction: float | None = None) -> TuneData:
+    """``data`` with train and val drawn again, stratified, from their union for ``seed``
+    (``val_fraction`` of it; default: as many as ``data.val`` holds); test is unchanged.
+
+        >>> import numpy as np
+        >>> data = arrays_data(np.zeros((50, 8, 8, 1), np.uint8), np.arange(50) % 2)
+        >>> again = resplit(data, seed=7)
+        >>> (len(again.train), len(again.val)) == (len(data.train), len(data.val))
+        True
+    """
+    x = np.concatenate([data.train.x, data.val.x])
+    y = np.concatenate([data.train.y, data.val.y])
+    if val_fraction is not None and not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be strictly between 0 and 1, got {val_fraction!r}")
+    n_val = len(data.val) if val_fraction is None else max(1, round(val_fraction * len(y)))
+    val_rows = stratified_sample(y, n_val, seed, _VAL)
+    train_rows = np.setdiff1d(np.arange(len(y)), val_rows)
+    return dataclasses.replace(
+        data, train=Split(x[train_rows], y[train_rows]), val=Split(x[val_rows], y[val_rows])
+    )
 
 
 def downscale(x: np.ndarray, max_side: int) -> np.ndarray:
@@ -254,132 +289,39 @@ def _labels(y: np.ndarray, name: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-# -- sources ---------------------------------------------------------------------------
-
-
-class _Loader:
-    def load(self, opt: LoadOptions) -> TuneData:
-        raise NotImplementedError
-
-
-def _resolve(source: str | os.PathLike[str]) -> _Loader:
-    if str(source) == DEMO:
-        return _DemoLoader()
-    path = Path(source)
-    if not path.exists():
-        raise ValueError(f"DATA {str(source)!r} does not exist (a folder, .npz, .csv or 'demo')")
-    if path.is_dir():
-        if _find_idx(path, "train_x") is not None:
-            return _IdxLoader(path)
-        return _FolderLoader(path)
-    if path.suffix.lower() == ".npz":
-        return _NpzLoader(path)
-    if path.suffix.lower() == ".csv":
-        return _CsvLoader(path)
-    raise ValueError(f"DATA {str(source)!r} must be a folder, an .npz or a .csv file")
-
-
-class _DemoLoader(_Loader):
-    def load(self, opt: LoadOptions) -> TuneData:
-        demo = load_fashion_mnist()
-        return arrays_data(
-            demo.x_train, demo.y_train, x_test=demo.x_test, y_test=demo.y_test,
-            class_names=tuple(demo.class_names), source="Fashion-MNIST sample (shipped)",
-            options=opt,
-        )
-
-
-class _NpzLoader(_Loader):
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def load(self, opt: LoadOptions) -> TuneData:
-        with np.load(self.path, allow_pickle=False) as z:
-            keys = set(z.files)
-            names = tuple(str(c) for c in z["class_names"]) if "class_names" in keys else None
-            if {"x_train", "y_train"} <= keys:
-                x, y = z["x_train"], z["y_train"]
-                xt = z["x_test"] if "x_test" in keys else None
-                yt = z["y_test"] if "y_test" in keys else None
-            elif {"x", "y"} <= keys:
-                x, y, xt, yt = z["x"], z["y"], None, None
-            else:
-                raise ValueError(
-                    f"{str(self.path)!r} must hold x_train/y_train (and optionally x_test/y_test)"
-                    f" or x/y arrays, found {sorted(keys)}"
-                )
-        return arrays_data(x, y, x_test=xt, y_test=yt, class_names=names,
-                           source=str(self.path), options=opt)
-
-
-def _find_idx(folder: Path, key: str) -> Path | None:
-    for suffix in (".gz", ""):
-        p = folder / (_IDX[key] + suffix)
-        if p.is_file():
-            return p
-    return None
-
-
-def read_idx(path: Path) -> np.ndarray:
-    """An MNIST-style ``idx`` array of unsigned bytes (optionally gzip-compressed)."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        data = fh.read()
-    if len(data) < 4 or data[:2] != b"\x00\x00" or data[2] != 0x08:
-        raise ValueError(f"{str(path)!r} is not an unsigned-byte idx file")
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-class _IdxLoader(_Loader):
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def load(self, opt: LoadOptions) -> TuneData:
-        train_x, train_y = _find_idx(self.folder, "train_x"), _find_idx(self.folder, "train_y")
-        if train_x is None or train_y is None:
-            raise ValueError(f"{str(self.folder)!r} lacks {_IDX['train_x']} or {_IDX['train_y']}")
-        x, y = read_idx(train_x), read_idx(train_y)
-        test_x, test_y = _find_idx(self.folder, "test_x"), _find_idx(self.folder, "test_y")
-        xt = read_idx(test_x) if test_x is not None and test_y is not None else None
-        yt = read_idx(test_y) if test_x is not None and test_y is not None else None
-        return arrays_data(x, y, x_test=xt, y_test=yt, source=str(self.folder), options=opt)
-
-
-class _FileLoader(_Loader):
+def _files_data(
+    train: SourceSplit, test: SourceSplit | None, source: str, opt: LoadOptions
+) -> TuneData:
     """Image files with labels: decode only the rows selected, at <= max_side."""
-
-    source: str
-
-    def files(self) -> tuple[list[str], np.ndarray, tuple[str, ...]]:
-        raise NotImplementedError
-
-    def load(self, opt: LoadOptions) -> TuneData:
-        paths, labels, names = self.files()
-        if len(paths) < 3:
-            raise ValueError(f"{self.source!r} holds {len(paths)} images; need at least 3")
-        n_test = round(opt.test_fraction * len(labels))
-        test_rows = stratified_sample(labels, n_test, opt.seed, _TEST)
-        if opt.test_size is not None:
-            keep = stratified_sample(labels[test_rows], opt.test_size, opt.seed, _TEST_CAP)
-            test_rows = test_rows[keep]
-        pool = np.setdiff1d(np.arange(len(labels)), test_rows)
-        if opt.subset is not None:
-            pool = pool[stratified_sample(labels[pool], opt.subset, opt.seed, _SUBSET)]
-        with Image.open(paths[int(pool[0])]) as first:
-            grey = first.mode in ("1", "L", "LA", "I", "I;16", "F")
-            ow, oh = first.size
-        scale = min(1.0, opt.max_side / max(oh, ow))
-        target = (max(1, round(oh * scale)), max(1, round(ow * scale)))
-        spec = DecodeSpec(color_mode="grayscale" if grey else "rgb", target_hw=target)
-        x = _decode_all([paths[int(i)] for i in pool], spec, target)
-        xt = _decode_all([paths[int(i)] for i in test_rows], spec, target)
-        data = arrays_data(
-            x, labels[pool], x_test=xt, y_test=labels[test_rows], class_names=names,
-            source=self.source, options=opt,
-        )
-        return dataclasses.replace(data, original_hw=(oh, ow))
+    paths, labels = train.paths, train.labels
+    if len(paths) < 3:
+        raise ValueError(f"{source!r} holds {len(paths)} images; need at least 3")
+    pool = np.arange(len(labels))
+    if test is None:
+        test_rows = stratified_sample(labels, round(opt.test_fraction * len(labels)), opt.seed,
+                                      _TEST)
+        test_paths, test_labels = [paths[int(i)] for i in test_rows], labels[test_rows]
+        pool = np.setdiff1d(pool, test_rows)
+    else:
+        test_paths, test_labels = test.paths, test.labels
+    if opt.test_size is not None:
+        keep = stratified_sample(test_labels, opt.test_size, opt.seed, _TEST_CAP)
+        test_paths, test_labels = [test_paths[int(i)] for i in keep], test_labels[keep]
+    if opt.subset is not None:
+        pool = pool[stratified_sample(labels[pool], opt.subset, opt.seed, _SUBSET)]
+    with Image.open(paths[int(pool[0])]) as first:
+        grey = first.mode in ("1", "L", "LA", "I", "I;16", "F")
+        ow, oh = first.size
+    scale = min(1.0, opt.max_side / max(oh, ow))
+    target = (max(1, round(oh * scale)), max(1, round(ow * scale)))
+    spec = DecodeSpec(color_mode="grayscale" if grey else "rgb", target_hw=target)
+    x = _decode_all([paths[int(i)] for i in pool], spec, target)
+    xt = _decode_all(test_paths, spec, target)
+    data = arrays_data(
+        x, labels[pool], x_test=xt, y_test=test_labels, class_names=tuple(train.class_names),
+        source=source, options=opt,
+    )
+    return dataclasses.replace(data, original_hw=(oh, ow))
 
 
 def _decode_all(paths: list[str], spec: DecodeSpec, target: tuple[int, int]) -> np.ndarray:
@@ -394,45 +336,3 @@ def _decode_all(paths: list[str], spec: DecodeSpec, target: tuple[int, int]) -> 
             arr = cv2.resize(arr, (tw, th), interpolation=cv2.INTER_AREA)
         out[i] = arr.reshape(th, tw, c)
     return out
-
-
-class _FolderLoader(_FileLoader):
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.source = str(folder)
-
-    def files(self) -> tuple[list[str], np.ndarray, tuple[str, ...]]:
-        listing = list_directory(str(self.folder))
-        if not listing.class_indices:
-            raise ValueError(
-                f"{self.source!r} has no class sub-folders: the tuner needs one sub-folder of "
-                f"images per class (DATA/cat/*.png, DATA/dog/*.png); the {len(listing.ignored)} "
-                "entries directly in it are not read"
-            )
-        if len(listing.empty_classes) == len(listing.class_indices):
-            raise ValueError(
-                f"{self.source!r}: its {len(listing.class_indices)} class sub-folder(s) hold no "
-                "image files; put each class's images in its folder (DATA/cat/*.png)"
-            )
-        paths = [str(self.folder / f) for f in listing.filenames]
-        names = tuple(sorted(listing.class_indices, key=listing.class_indices.__getitem__))
-        return paths, listing.classes.astype(np.int64), names
-
-
-class _CsvLoader(_FileLoader):
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.source = str(path)
-
-    def files(self) -> tuple[list[str], np.ndarray, tuple[str, ...]]:
-        df = pd.read_csv(self.path)
-        for col in ("filename", "class"):
-            if col not in df.columns:
-                raise ValueError(
-                    f"{str(self.path)!r} needs a {col!r} column, has {list(df.columns)}"
-                )
-        names = tuple(sorted(str(c) for c in df["class"].unique()))
-        index = {n: i for i, n in enumerate(names)}
-        labels = np.array([index[str(c)] for c in df["class"]], dtype=np.int64)
-        paths = [str(self.path.parent / str(f)) for f in df["filename"]]
-        return paths, labels, names

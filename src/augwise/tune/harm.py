@@ -1,4 +1,4 @@
-"""Measured harm as the doctor's :class:`~augwise.doctor.harm.HarmReport`.
+"""Measured harm as a :class:`~augwise.results.harm.HarmReport` (the doctor reads it).
 
 :func:`measure_harm` runs :func:`~augwise.tune.measure.measure_transforms` (accuracy
 with and without each transform, affinity, diversity; see there) and summarises each
@@ -7,15 +7,13 @@ with its mean and 95 % t interval over the seeds (paired differences for the del
 
 from __future__ import annotations
 
-import dataclasses
-
 from augwise.core.config import AugmentConfig
-from augwise.doctor.harm import Estimate, HarmReport, TransformHarm
+from augwise.results.estimate import mean_ci, paired_ci
+from augwise.results.harm import FULL_CONFIG, HarmReport, TransformHarm
 from augwise.tune.data import TuneData
-from augwise.tune.measure import FULL_CONFIG, measure_transforms
+from augwise.tune.measure import measure_transforms
 from augwise.tune.progress import Reporter, silent
 from augwise.tune.proxy import PROXY_NAME, ModelFactory, ProxyBudget
-from augwise.tune.stats import CI, mean_ci, paired_ci
 
 
 def measure_harm(
@@ -47,21 +45,17 @@ def measure_harm(
         TransformHarm(
             transform=s.transform.name,
             value=s.transform.value,
-            accuracy_with=_estimate(mean_ci(s.acc_with)),
-            accuracy_without=_estimate(mean_ci(s.acc_without)),
-            delta=_estimate(paired_ci(s.acc_with, s.acc_without)),
-            affinity=_estimate(mean_ci(s.affinity)),
-            diversity=_estimate(mean_ci(s.diversity)),
+            accuracy_with=mean_ci(s.acc_with),
+            accuracy_without=mean_ci(s.acc_without),
+            delta=paired_ci(s.acc_with, s.acc_without),
+            affinity=mean_ci(s.affinity),
+            diversity=mean_ci(s.diversity),
         )
         for s in samples
     )
     proxy = PROXY_NAME if factory is None else getattr(factory, "__qualname__", repr(factory))
     proxy += f"; {budget.describe(len(data.train))}; {data.describe()}"
     return HarmReport(items=items, proxy=proxy, seeds=seeds)
-
-
-def _estimate(ci: CI) -> Estimate:
-    return Estimate(**dataclasses.asdict(ci))
 
 
 def ranked_harm(report: HarmReport) -> list[TransformHarm]:

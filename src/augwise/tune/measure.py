@@ -19,25 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from augwise.core.config import AugmentConfig
+from augwise.core.transforms import active_transforms
+from augwise.results.harm import FULL_CONFIG
 from augwise.tune.data import Split, TuneData
 from augwise.tune.progress import Reporter, Step, silent
 from augwise.tune.proxy import ModelFactory, ProxyBudget
 from augwise.tune.training import RunResult, TrainedModel, accuracy, engine_config, train
 
-# the arguments that each add one random transform
-TRANSFORM_FIELDS = (
-    "rotation_range",
-    "width_shift_range",
-    "height_shift_range",
-    "shear_range",
-    "zoom_range",
-    "channel_shift_range",
-    "brightness_range",
-    "horizontal_flip",
-    "vertical_flip",
-    "policy",
-)
-FULL_CONFIG = "full_config"
 MIN_LOSS = 1e-12
 
 
@@ -67,24 +55,14 @@ def single_transforms(config: AugmentConfig) -> list[Transform]:
     The single configs keep ``config``'s ``fill_mode``, ``cval`` and interpolation.
     """
     cfg = engine_config(config)
-    default = AugmentConfig()
-    base = AugmentConfig(
-        fill_mode=cfg.fill_mode, cval=cfg.cval, interpolation_order=cfg.interpolation_order
-    )
     out = []
-    for name in TRANSFORM_FIELDS:
-        value = getattr(cfg, name)
-        if value == getattr(default, name):
-            continue
-        changes: dict[str, Any] = {name: value}
+    for spec in active_transforms(cfg):
+        value = getattr(cfg, spec.name)
         shown: Any = list(value) if isinstance(value, tuple) else value
-        if name == "policy":
-            changes.update(policy_num_ops=cfg.policy_num_ops,
-                           policy_magnitude=cfg.policy_magnitude)
-            if value == "randaugment":
-                shown = (f"randaugment(num_ops={cfg.policy_num_ops}, "
-                         f"magnitude={cfg.policy_magnitude})")
-        out.append(Transform(name, shown, base.replace(**changes)))
+        if value == "randaugment":
+            shown = (f"randaugment(num_ops={cfg.policy_num_ops}, "
+                     f"magnitude={cfg.policy_magnitude})")
+        out.append(Transform(spec.name, shown, cfg.alone(spec.name)))
     full = {k: v for k, v in cfg.non_default_dict().items() if k != "output_dtype"}
     out.append(Transform(FULL_CONFIG, full, cfg))
     return out

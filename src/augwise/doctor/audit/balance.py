@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from augwise.doctor.checks import Skip, check, need_labels
 from augwise.doctor.context import Context
+from augwise.doctor.evidence import class_counts
 from augwise.doctor.findings import Hit, Severity
 
 IMBALANCE_WARNING = 3.0  # largest / smallest class
 IMBALANCE_INFO = 1.5
-
-
-def class_counts(ctx: Context, split: str = "train") -> dict[str, int]:
-    """Readable images per class of ``split`` (every class of the split, zeros included)."""
-    s = ctx.data.get(split)
-    if s is None:
-        return {}
-    labels = ctx.table.loc[ctx.rows(split), "label"].to_numpy()
-    names = ctx.class_names
-    counts = {n: 0 for n in s.class_names}
-    for label, n in zip(*np.unique(labels[labels >= 0], return_counts=True), strict=True):
-        counts[names[int(label)]] = int(n)
-    return counts
 
 
 def balanced_weights(counts: dict[str, int]) -> dict[str, float]:

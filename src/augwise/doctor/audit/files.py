@@ -10,7 +10,7 @@ import numpy as np
 from augwise.doctor.checks import Skip, check, need_files
 from augwise.doctor.context import Context
 from augwise.doctor.findings import Hit
-from augwise.doctor.inventory import Inventory
+from augwise.io.inventory import Inventory
 
 
 def _inventories(ctx: Context) -> list[tuple[str, Inventory]]:

@@ -7,48 +7,14 @@ check reports both, with and without the outliers.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from augwise.doctor.audit.quality import ROBUST_Z, robust_z
 from augwise.doctor.checks import Skip, check
 from augwise.doctor.context import Context
+from augwise.doctor.evidence import ROBUST_Z, featurewise_stats, native_stats, robust_z
 from augwise.doctor.findings import Hit
 
 PULL = 0.05  # mean shift (in stds) or std change (relative) that counts as pulled
-_IQR_TO_STD = 1.3489795003921634
-
-
-def _native(v: np.ndarray, value_range: tuple[float, float], scale_only: bool = False) -> Any:
-    lo, hi = value_range
-    k = (hi - lo) / 255.0
-    return (v * k if scale_only else lo + v * k).tolist()
-
-
-def featurewise_stats(ctx: Context, exclude: np.ndarray | None = None) -> dict[str, Any]:
-    """Per-channel mean/std (as fit() computes them) and median/IQR-std, native units."""
-    rows = ctx.rows("train")
-    if exclude is not None:
-        rows = rows & ~exclude
-    mean = np.nanmean(ctx.scan.channel_mean[rows].astype(np.float64), axis=0)
-    sq = np.nanmean(ctx.scan.channel_sq[rows].astype(np.float64), axis=0)
-    std = np.sqrt(np.maximum(sq - mean**2, 0.0))
-    out: dict[str, Any] = {"mean": mean, "std": std}
-    hist = ctx.scan.hist
-    if exclude is None and hist.sum() > 0:
-        cdf = np.cumsum(hist, axis=1) / hist.sum(axis=1, keepdims=True)
-        q = [np.array([np.searchsorted(c, p) for c in cdf], np.float64)
-             for p in (0.25, 0.5, 0.75)]
-        out["median"] = q[1]
-        out["iqr_std"] = (q[2] - q[0]) / _IQR_TO_STD
-    return out
-
-
-def native_stats(ctx: Context, stats: dict[str, Any]) -> dict[str, Any]:
-    vr = ctx.value_range
-    return {k: _native(np.asarray(v), vr, scale_only=k in ("std", "iqr_std"))
-            for k, v in stats.items()}
 
 
 @check("intensity.outliers", "data", "Intensity outliers and featurewise statistics")

@@ -11,6 +11,7 @@ import numpy as np
 
 from augwise.doctor.checks import check
 from augwise.doctor.context import Context
+from augwise.doctor.evidence import ROBUST_Z, robust_z
 from augwise.doctor.findings import Hit, pct
 
 DARK_P99 = 0.2 * 255  # even the brightest 1% of pixels are below 20% of the range
@@ -19,20 +20,8 @@ LOW_CONTRAST = 0.1 * 255  # p99 - p1 below 10% of the range
 UNIFORM_STD = 2.0  # grey-level standard deviation of a nearly uniform image
 TEXTURED_STD = 5.0  # below this the sharpness of an image is not measurable
 UNIFORM_ENTROPY = 0.2  # bits: one grey level covers about 97% of the image
-ROBUST_Z = 3.5  # modified z-score threshold (Iglewicz & Hoaglin)
 BLURRY = 0.55  # and the sharpness itself below this (a 9-px blur removes < 55% of the edges)
 SHARE_WARNING = 0.01
-
-
-def robust_z(values: np.ndarray) -> np.ndarray:
-    """Modified z-scores ``0.6745 (x - median) / MAD`` (mean absolute deviation if MAD=0)."""
-    med = np.median(values)
-    mad = np.median(np.abs(values - med))
-    if mad <= 0:
-        mad = np.mean(np.abs(values - med)) / 0.7979
-    if mad <= 0:
-        return np.zeros_like(values, dtype=np.float64)
-    return np.asarray(0.6745 * (values - med) / mad, np.float64)
 
 
 def _col(ctx: Context, name: str) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 
 from augwise.doctor.checks import check, need_files
 from augwise.doctor.context import Context
+from augwise.doctor.evidence import quantiles
 from augwise.doctor.findings import Hit, pct
 
 AREA_FACTOR = 4.0  # size outlier: area 4x larger or smaller than the median
@@ -22,13 +23,6 @@ def _sizes(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     h = ctx.table["height"].to_numpy()
     w = ctx.table["width"].to_numpy()
     return ok, h, w
-
-
-def summary(values: np.ndarray) -> dict[str, float]:
-    if values.size == 0:
-        return {}
-    q = np.quantile(values, [0.0, 0.05, 0.5, 0.95, 1.0])
-    return {"min": q[0], "p5": q[1], "median": q[2], "p95": q[3], "max": q[4]}
 
 
 @check("sizes.outliers", "data", "Image size and aspect-ratio outliers")
@@ -52,8 +46,8 @@ def outliers(ctx: Context) -> Hit | None:
         "check them: thumbnails, panoramas and scans often belong to another source",
         evidence={"size_outliers": int(area_out.sum()), "aspect_outliers": int(aspect_out.sum()),
                   "median_size": [float(np.median(h[ok])), float(np.median(w[ok]))],
-                  "median_aspect": med_aspect, "width": summary(w[ok]),
-                  "height": summary(h[ok]), "aspect": summary(aspect)},
+                  "median_aspect": med_aspect, "width": quantiles(w[ok]),
+                  "height": quantiles(h[ok]), "aspect": quantiles(aspect)},
         files=ctx.table["name"].to_numpy()[rows].tolist(),
         detail=f"Outliers have an area {AREA_FACTOR:g}x above or below the median, or an "
         f"aspect ratio {ASPECT_FACTOR:g}x off the median's.")

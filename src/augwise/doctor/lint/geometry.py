@@ -15,6 +15,7 @@ from augwise.doctor.audit.orientation import MAJORITY
 from augwise.doctor.checks import Skip, check
 from augwise.doctor.context import Context
 from augwise.doctor.findings import Hit, pct
+from augwise.results.fill import FillReport
 
 ROTATION_RATIO = 1.0  # rotation moves class means further than the nearest other class
 ROTATION_TARGET = 0.75  # the patched rotation stays at 3/4 of that
@@ -100,7 +101,7 @@ def rotation(ctx: Context) -> Hit | None:
                "less like their class than a neighbouring class does.")
 
 
-def _fill_table(report: fill.FillReport) -> list[dict[str, Any]]:
+def _fill_table(report: FillReport) -> list[dict[str, Any]]:
     return [s.to_dict() for s in report.stats]
 
 

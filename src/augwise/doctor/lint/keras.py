@@ -10,30 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 from augwise.core.config import AugmentConfig
+from augwise.core.transforms import shift_limit
 from augwise.doctor.checks import check
 from augwise.doctor.context import Context
 from augwise.doctor.findings import Hit
-
-
-def _shift_pixels(value: Any, extent: int) -> float:
-    """Largest shift in pixels of a Keras shift range along an axis of ``extent``."""
-    if isinstance(value, tuple):
-        top = max(value) if value else 0
-        return float(top * extent if top < 1 else top)
-    if isinstance(value, int):
-        return float(max(value - 1, 0))
-    return float(value * extent if value < 1 else value)
 
 
 def keras_shifts(config: AugmentConfig, hw: tuple[int, int]) -> dict[str, float]:
     """Intended and Keras' actual largest shifts (pixels) on each axis."""
     h, w = hw
     return {
-        "intended_horizontal_px": _shift_pixels(config.width_shift_range, w),
-        "intended_vertical_px": _shift_pixels(config.height_shift_range, h),
+        "intended_horizontal_px": shift_limit(config.width_shift_range, w),
+        "intended_vertical_px": shift_limit(config.height_shift_range, h),
         # Keras draws the horizontal shift from height_shift_range scaled by the height
-        "keras_horizontal_px": _shift_pixels(config.height_shift_range, h),
-        "keras_vertical_px": _shift_pixels(config.width_shift_range, w),
+        "keras_horizontal_px": shift_limit(config.height_shift_range, h),
+        "keras_vertical_px": shift_limit(config.width_shift_range, w),
     }
 
 

@@ -18,10 +18,10 @@ from augwise.core.config import AugmentConfig
 from augwise.core.geometry import single_matrix, transform_matrices
 from augwise.core.kernels import value_range_of
 from augwise.core.params import BatchParams, TransformParams
+from augwise.core.pixels import fit_side, to_uint8
 from augwise.core.sampling import RandomStreams
-from augwise.doctor.measure import fit_side, to_uint8
-from augwise.doctor.previews import describe
 from augwise.loader.pipeline import ArrayPipeline, FilePipeline, Pipeline
+from augwise.preview.grid import describe
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
 from augwise.core.config import AugmentConfig
@@ -23,6 +19,7 @@ from augwise.core.params import TransformParams
 from augwise.core.sampling import RandomStreams, params_from_uniforms
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 
@@ -97,7 +94,7 @@ def augment_versions(
     return out
 
 
-def _show(ax: plt.Axes, img: np.ndarray, value_range: tuple[float, float]) -> None:
+def _show(ax: Axes, img: np.ndarray, value_range: tuple[float, float]) -> None:
     lo, hi = value_range
     arr = (img.astype(np.float64) - lo) / max(hi - lo, 1e-12)
     arr = np.clip(arr, 0, 1)
@@ -124,8 +121,9 @@ def _png(fig: Figure) -> bytes:
 def show_inline() -> None:
     """Let a notebook display a returned figure as a PNG.
 
-    The doctor's plots select matplotlib's Agg backend, so the notebook's inline backend
-    may never register its figure formatter: register a PNG one (IPython only)."""
+    The doctor draws with matplotlib's object API and never imports pyplot, so the
+    notebook's inline backend may never register its figure formatter: register a PNG
+    one (IPython only)."""
     import sys
 
     from matplotlib.figure import Figure
@@ -218,8 +216,8 @@ def replay_grid(config: AugmentConfig, data: Any, *, versions: int = 6, images: 
     >>> grid.captions[0][0].startswith("epoch 0\\nrot")
     True
     """
-    from augwise.doctor.inputs import is_iterator, load_splits
-    from augwise.doctor.replay import Replayer
+    from augwise.io.datasets import is_iterator, load_splits
+    from augwise.preview.replay import Replayer
 
     if versions < 1 or images < 1:
         raise ValueError(f"versions and images must be >= 1, got {versions} and {images}")

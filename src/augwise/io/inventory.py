@@ -59,10 +59,6 @@ class Inventory:
     other_files: list[str] = field(default_factory=list)  # non-image files in class folders
     loose_files: list[str] = field(default_factory=list)  # files directly under the root
 
-    @property
-    def empty_classes(self) -> list[str]:
-        return [c for c in self.classes if self.class_counts.get(c, 0) == 0]
-
 
 def _count_images(folder: str) -> int:
     n = 0
