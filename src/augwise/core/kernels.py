@@ -551,9 +551,11 @@ def area_reduce(src: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
     averaging, at a fraction of ``INTER_AREA``'s cost for non-integer ratios.
 
     Each axis is first resized bilinearly to the whole multiple ``k`` of its output size
-    nearest to its ratio (a mild resample: at most 1.5x either way), then ``k x k``
-    blocks are averaged (OpenCV's exact-ratio area path).  Pixel centres are aligned as
-    in ``cv2.resize``.  On 500x375 photos reduced to 224x224 it is within 60 dB of
+    nearest to its ratio (a mild resample: at most 1.5x either way), then ``k``-pixel
+    blocks are averaged.  For ``k <= 2`` the average is a bilinear resize by exactly 1/2
+    (it samples halfway between the two pixels: their mean), the fast path; larger
+    ratios use OpenCV's integer area path.  Pixel centres are aligned as in
+    ``cv2.resize``.  On 500x375 photos reduced to 224x224 it is within 60 dB of
     ``INTER_AREA`` (bilinear alone: 49 dB).
 
     >>> area_reduce(np.zeros((375, 500, 3), np.uint8), (224, 224)).shape
@@ -565,7 +567,12 @@ def area_reduce(src: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
     mid = src
     if (h, w) != (oh * ky, ow * kx):
         mid = cv2.resize(src, (ow * kx, oh * ky), interpolation=cv2.INTER_LINEAR)
-    out = mid if (ky, kx) == (1, 1) else cv2.resize(mid, (ow, oh), interpolation=cv2.INTER_AREA)
+    if (ky, kx) == (1, 1):
+        out = mid
+    elif ky <= 2 and kx <= 2 and (ky, kx) != (2, 2):
+        out = cv2.resize(mid, (ow, oh), interpolation=cv2.INTER_LINEAR)
+    else:
+        out = cv2.resize(mid, (ow, oh), interpolation=cv2.INTER_AREA)
     return out if out.ndim == 3 else out[:, :, None]
 
 
