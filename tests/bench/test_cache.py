@@ -74,7 +74,10 @@ def test_a_changed_file_is_decoded_again(jpeg_tree: Path, tmp_path: Path, kind: 
 
 @pytest.mark.parametrize("kind", ["memory", "disk"])
 def test_size_bound_respected(jpeg_tree: Path, tmp_path: Path, kind: str) -> None:
-    one = 90 * 120 * 3
+    # what is cached: the image reduced to the target x the zoom's magnification
+    one = 60 * 80 * 3
+    first = str(next(iter(jpeg_tree.glob("*/*.jpg"))))
+    assert load_image(first, flow(jpeg_tree).pipeline.decode_spec).array.nbytes == one
     limit = 4 * one + one // 2  # room for 4 images
     cache = "memory" if kind == "memory" else str(tmp_path / "dc")
     it = flow(jpeg_tree, cache=cache, cache_limit_bytes=limit)

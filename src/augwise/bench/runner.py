@@ -232,6 +232,16 @@ def run_bench(
     timeout = 120.0 if quick else 1800.0
     results = run_rounds(specs, timeout, progress)
     add_ratios(results)
+    quality = None
+    if "dir224" in names:
+        from augwise.bench.quality import INTERPOLATIONS, QUICK_INTERPOLATIONS, measure_quality
+
+        if progress is not None:
+            progress("fidelity (PSNR/SSIM)", 0, 1)
+        quality = measure_quality(
+            tree, images=16 if quick else 64,
+            interpolations=QUICK_INTERPOLATIONS if quick else INTERPOLATIONS,
+        )
     doc: dict[str, Any] = {
         "command": command,
         "quick": quick,
@@ -244,7 +254,8 @@ def run_bench(
         "machine": machine(),
         "data": data_info,
         "results": results,
+        "quality": quality,
     }
-    doc["targets"] = evaluate_targets(results)
+    doc["targets"] = evaluate_targets(results, quality)
     write_outputs(doc, Path(out))
     return doc

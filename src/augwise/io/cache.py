@@ -5,7 +5,9 @@ file per image, shared by runs and processes).  Either way:
 
 * what is stored is exactly what :func:`~augwise.io.decode.load_image` returns: uint8
   (or uint16) pixels at the smallest JPEG DCT scale that keeps the target resolution
-  times the zoom magnification, so batches are identical with and without the cache;
+  times the zoom magnification and, for the loader, area-averaged down to that
+  resolution (``DecodeSpec.reduce``), so batches are identical with and without the
+  cache and a cached 500x375 photo for a 224x224 target takes 224x224 pixels;
 * an entry is keyed by the file's path and the decode settings, and holds the file's
   ``(size, mtime_ns)``: a file that changes is decoded again;
 * the total size is bounded by ``limit_bytes``; the least recently used entries go
@@ -38,9 +40,9 @@ DEFAULT_MEMORY_LIMIT = 2 * 2**30
 DEFAULT_DISK_LIMIT = 20 * 2**30
 StatKey = tuple[int, int]  # (size, mtime_ns)
 
-# disk entry: magic, size, mtime_ns, full h, full w, scale, h, w, c, itemsize
-_HEADER = struct.Struct("<4sqqiiiiiii")
-_MAGIC = b"AWC1"
+# disk entry: magic, size, mtime_ns, full h, full w, scale y, scale x, h, w, c, itemsize
+_HEADER = struct.Struct("<4sqqiiddiiii")
+_MAGIC = b"AWC2"
 _DTYPES: dict[int, np.dtype[Any]] = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16)}
 
 
@@ -217,7 +219,7 @@ class DiskCache(DecodedCache):
             return None
         if len(data) < _HEADER.size:
             return None
-        magic, size, mtime, fh, fw, scale, h, w, c, item = _HEADER.unpack_from(data)
+        magic, size, mtime, fh, fw, sy, sx, h, w, c, item = _HEADER.unpack_from(data)
         dtype = _DTYPES.get(item)
         if magic != _MAGIC or (size, mtime) != key or dtype is None:
             return None
@@ -227,7 +229,7 @@ class DiskCache(DecodedCache):
         with self._lock:
             if file in self._index:
                 self._index.move_to_end(file)
-        return Decoded(array=arr, full_hw=(fh, fw), scale=scale)
+        return Decoded(array=arr, full_hw=(fh, fw), scale=(sy, sx))
 
     def _put(self, path: str, spec: DecodeSpec, key: StatKey, dec: Decoded) -> None:
         arr = np.ascontiguousarray(dec.array)
@@ -239,7 +241,7 @@ class DiskCache(DecodedCache):
             return
         h, w, c = arr.shape
         header = _HEADER.pack(_MAGIC, key[0], key[1], dec.full_hw[0], dec.full_hw[1],
-                              dec.scale, h, w, c, item)
+                              dec.scale[0], dec.scale[1], h, w, c, item)
         file = self.file_for(path, spec)
         file.parent.mkdir(exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")

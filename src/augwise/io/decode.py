@@ -4,7 +4,10 @@ JPEG goes through libjpeg-turbo (simplejpeg), decoded straight to the wanted col
 space and, when the target is at most half the image, at a reduced DCT scale (1/2,
 1/4 or 1/8: the SIMD paths).  Everything else (PNG, BMP, TIFF, 16-bit, palette, CMYK
 JPEG, the first frame of GIF and WebP) goes through Pillow.  EXIF orientation is
-applied.  Images above ``max_pixels`` are refused before any pixel is decoded.
+applied.  Images above ``max_pixels`` are refused before any pixel is decoded.  With
+``DecodeSpec.reduce`` the decoded image is then area-averaged down to the smallest size
+that still holds the target's resolution times the zoom magnification: the first of
+two resampling stages (see :func:`reduce_decoded`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from augwise.core.geometry import keep_aspect_box
 from augwise.core.keras_kernels import img_to_array
+from augwise.core.kernels import area_reduce
 from augwise.core.validate import short_repr
 
 COLOR_MODES = ("rgb", "rgba", "grayscale")
@@ -54,7 +58,7 @@ class Decoded:
 
     array: np.ndarray  # (H, W, C), uint8 or uint16
     full_hw: tuple[int, int]  # size of the image at full resolution
-    scale: int  # DCT reduction: array pixel = full pixel / scale
+    scale: tuple[float, float]  # (y, x) full-resolution pixels per array pixel
     stored: bool = False  # from a decoded-image cache in RAM (not freshly decoded)
 
 
@@ -68,6 +72,7 @@ class DecodeSpec:
     magnification: float = 1.0  # extra resolution wanted (e.g. 1/min zoom)
     max_pixels: int | None = DEFAULT_MAX_PIXELS
     exif: bool = True
+    reduce: bool = False  # area-average down to what the target needs (antialiasing)
 
     def __post_init__(self) -> None:
         if self.color_mode not in COLOR_MODES:
@@ -117,13 +122,13 @@ def load_image(path: str, spec: DecodeSpec) -> Decoded:
 
 
 def decode_bytes(data: bytes, path: str, spec: DecodeSpec) -> Decoded:
+    """Decode ``data`` (the bytes of ``path``) as ``spec`` asks."""
     if not data:
         raise ImageDecodeError(path, "the file is empty (0 bytes)")
-    if data.startswith(_JPEG_MAGIC):
-        decoded = _decode_jpeg(data, path, spec)
-        if decoded is not None:
-            return decoded
-    return _decode_pillow(data, path, spec)
+    decoded = _decode_jpeg(data, path, spec) if data.startswith(_JPEG_MAGIC) else None
+    if decoded is None:
+        decoded = _decode_pillow(data, path, spec)
+    return reduce_decoded(decoded, spec) if spec.reduce else decoded
 
 
 def _check_size(path: str, height: int, width: int, spec: DecodeSpec) -> None:
@@ -135,22 +140,55 @@ def _check_size(path: str, height: int, width: int, spec: DecodeSpec) -> None:
         )
 
 
-def reduction_factor(height: int, width: int, spec: DecodeSpec) -> int:
-    """Largest DCT scale in {1, 2, 4, 8} that keeps the target's resolution."""
+def needed_size(height: int, width: int, spec: DecodeSpec) -> tuple[float, float]:
+    """``(h, w)``: the whole image's size at which the target's crop box holds the
+    target's resolution times ``spec.magnification`` (inf without a target)."""
     if spec.target_hw is None:
-        return 1
+        return (math.inf, math.inf)
     th, tw = spec.target_hw
     if spec.keep_aspect_ratio:
         _, _, cw, ch = keep_aspect_box(height, width, th, tw)
     else:
         cw, ch = width, height
-    need_w = tw * spec.magnification * width / max(cw, 1)
-    need_h = th * spec.magnification * height / max(ch, 1)
+    return (
+        th * spec.magnification * height / max(ch, 1),
+        tw * spec.magnification * width / max(cw, 1),
+    )
+
+
+def reduction_factor(height: int, width: int, spec: DecodeSpec) -> int:
+    """Largest DCT scale in {1, 2, 4, 8} that keeps the target's resolution."""
+    need_h, need_w = needed_size(height, width, spec)
     factor = 1
     for k in (2, 4, 8):
         if width / k >= need_w and height / k >= need_h:
             factor = k
     return factor
+
+
+def reduce_decoded(dec: Decoded, spec: DecodeSpec) -> Decoded:
+    """``dec`` area-averaged to the smallest size that still covers what the target
+    needs (:func:`needed_size`, rounded up); ``dec`` itself when it is not larger.
+
+    This is the first of two resampling stages: the warp that follows samples a source
+    of at most ``magnification`` times the target's resolution, so a minifying resize
+    does not alias, and a decoded-image cache holds the small image.
+
+    >>> big = Decoded(np.zeros((375, 500, 3), np.uint8), (375, 500), (1.0, 1.0))
+    >>> reduce_decoded(big, DecodeSpec(target_hw=(224, 224), reduce=True)).array.shape
+    (224, 224, 3)
+    """
+    fh, fw = dec.full_hw
+    need_h, need_w = needed_size(fh, fw, spec)
+    h, w = dec.array.shape[:2]
+    # a few 1e-9 of slack so that an exact fit does not round up to one more pixel
+    new_h = min(h, max(1, math.ceil(need_h - 1e-6)))
+    new_w = min(w, max(1, math.ceil(need_w - 1e-6)))
+    if (new_h, new_w) == (h, w):
+        return dec
+    small = area_reduce(dec.array, (new_h, new_w))
+    sy, sx = dec.scale
+    return Decoded(small, dec.full_hw, (sy * h / new_h, sx * w / new_w))
 
 
 def _exif_orientation(data: bytes) -> int:
@@ -187,7 +225,7 @@ def _decode_jpeg(data: bytes, path: str, spec: DecodeSpec) -> Decoded | None:
         raise ImageDecodeError(path, f"corrupt or truncated JPEG ({exc})") from exc
     if arr.ndim == 2:
         arr = arr[:, :, None]
-    return Decoded(array=arr, full_hw=(height, width), scale=k)
+    return Decoded(array=arr, full_hw=(height, width), scale=(float(k), float(k)))
 
 
 def _to_mode(img: Image.Image, color_mode: str) -> np.ndarray:
@@ -233,7 +271,7 @@ def _decode_pillow(data: bytes, path: str, spec: DecodeSpec) -> Decoded:
         raise ImageDecodeError(path, f"possible decompression bomb ({exc})") from exc
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageDecodeError(path, f"corrupt or truncated image ({exc})") from exc
-    return Decoded(array=np.ascontiguousarray(arr), full_hw=arr.shape[:2], scale=1)
+    return Decoded(array=np.ascontiguousarray(arr), full_hw=arr.shape[:2], scale=(1.0, 1.0))
 
 
 def keras_load_img(

@@ -34,6 +34,7 @@ from augwise.core.kernels import (
     frame_bounds,
     fused_interpolation,
     remap_batch,
+    resize_method,
     shrink_factor,
     shrink_matrix,
     value_range_of,
@@ -410,12 +411,16 @@ class FilePipeline(Pipeline):
             fused_interpolation(interpolation, config.interpolation_order)
         )
         zoom_lo = config.zoom_range[0] if self.augment else 1.0
+        final = self.warp_spec.interpolation if self.augment else self.resize_flag
         self.decode_spec = DecodeSpec(
             color_mode=color_mode,
             target_hw=self.target,
             keep_aspect_ratio=keep_aspect_ratio,
             magnification=1.0 / min(zoom_lo, 1.0),
             max_pixels=max_image_pixels,
+            # two-stage resampling: area-average first unless the user asked for point
+            # sampling (nearest keeps every output value a source value, e.g. for masks)
+            reduce=final != cv2.INTER_NEAREST,
         )
 
     def load(self, j: int) -> Decoded | None:
@@ -438,7 +443,10 @@ class FilePipeline(Pipeline):
             box: tuple[float, float, float, float] = keep_aspect_box(fh, fw, *self.target)
         else:
             box = (0.0, 0.0, float(fw), float(fh))
-        return scale_box(box, 1.0 / dec.scale, 1.0 / dec.scale)
+        sy, sx = dec.scale
+        x0, y0, w, h = scale_box(box, 1.0 / sx, 1.0 / sy)
+        # an exact fit (reduced to the target) stays exact despite the float division
+        return (_snap(x0), _snap(y0), _snap(w), _snap(h))
 
     def render(self, dec: Decoded, matrix: np.ndarray | None, out: np.ndarray) -> None:
         """Crop, resize and transform ``dec`` into ``out`` (H, W, C) with one resample."""
@@ -459,7 +467,8 @@ class FilePipeline(Pipeline):
                 out[...] = view
                 return
             if box[:2] == (0, 0) and (bw, bh) == (view.shape[1], view.shape[0]):
-                res = cv2.resize(view, (tw, th), dst=out, interpolation=self.resize_flag)
+                res = cv2.resize(view, (tw, th), dst=out,
+                                 interpolation=resize_method(self.resize_flag))
                 if res is not out:
                     out[...] = res.reshape(out.shape)
                 return
@@ -504,6 +513,11 @@ class FilePipeline(Pipeline):
         sources = fill_slots(indices, self.load, fill, stand_ins, self.skipped)
         _colour(stage, params, self.stage_range(stage))
         return BatchImages(self.finish(stage, sources >= 0), indices, sources, params, stage)
+
+
+def _snap(v: float) -> float:
+    r = round(v)
+    return float(r) if abs(v - r) < 1e-9 else v
 
 
 _TABLE_MAX_SAMPLES = 1 << 17  # at most ~20 MiB of parameters per epoch table
