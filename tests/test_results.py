@@ -190,8 +190,6 @@ def test_the_tuner_loads_no_doctor_no_rich_and_no_matplotlib() -> None:
     assert [m for m in loaded if m in ("rich", "matplotlib")] == []
 
 
-@pytest.mark.xfail(strict=True, reason="loader/file_iterators imports io/dataframe, which "
-                   "imports pandas at module level; remove this mark once pandas is lazy there")
 def test_the_tuner_loads_no_pandas() -> None:
     assert "pandas" not in _python(TUNER_IMPORTS)
 
@@ -205,7 +203,8 @@ def test_doctor_plots_leave_the_matplotlib_backend_alone(tmp_path: Path) -> None
         before = matplotlib.get_backend()
         import numpy as np
         import augwise.doctor
-        from augwise.doctor import plots, previews
+        from augwise.doctor import plots
+        from augwise.preview import grid as previews
         from augwise.doctor.harm import scatter_png
         from augwise.results.harm import HarmReport
         from augwise.bench.report import chart
