@@ -27,6 +27,7 @@ def test_one_worker_claims_and_the_other_gets_its_result(tmp_path: Path) -> None
     assert Claim(open_storage(url), "job", "c").wait() == {"recommended": "no augmentation"}
 
 
+@pytest.mark.slow
 def test_a_failed_owner_releases_and_a_dead_one_is_taken_over(tmp_path: Path) -> None:
     storage = open_storage(f"sqlite:///{tmp_path / 's.db'}")
     first = Claim(storage, "job", "a")

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import optuna
+import pytest
 import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,8 +36,8 @@ def _finished(url: str, name: str = "augwise-tune") -> list[optuna.trial.FrozenT
 
 def test_tune_writes_the_report_and_reruns_from_its_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    args = ("tune", *TINY, "--trials", "3", "--seeds", "2", "--finalists", "1",
-            "--out", str(out))
+    args = ("tune", *TINY, "--trials", "3", "--seeds", "2", "--max-seeds", "2",
+            "--finalists", "1", "--out", str(out))
     res = run_cli(*args)
     assert res.returncode == 0, res.stderr
     results = json.loads((out / "results.json").read_text())
@@ -44,8 +45,10 @@ def test_tune_writes_the_report_and_reruns_from_its_files(tmp_path: Path) -> Non
     assert names[0].startswith("tuned (trial ")
     assert names[1:] == ["no augmentation", "your config", "TrivialAugment", "classic balanced"]
     assert all(len(r["test"]) == 2 and r["seeds"] == [1, 2] for r in results["results"])
-    best = max(results["results"], key=lambda r: sum(r["val"]))
-    assert results["recommended"] == best["name"]
+    decision = results["decision"]
+    assert results["recommended"] == decision["recommended"]
+    assert decision["seeds_used"] == 2 and decision["rope_points"] == 0.5
+    best = next(r for r in results["results"] if r["name"] == results["recommended"])
     yaml_text = (out / "recommended_config.yaml").read_text()
     recommended = AugmentConfig.from_dict(yaml.safe_load(yaml_text) or {})
     assert recommended.non_default_dict() == best["config"]
@@ -54,6 +57,8 @@ def test_tune_writes_the_report_and_reruns_from_its_files(tmp_path: Path) -> Non
     assert 0 < results["compute"]["fraction_of_grid"] < 1e-6
     table = (out / "results.md").read_text()
     assert "| config | test accuracy %" in table and "your config" in table
+    assert "Decision rule:" in table and "Decision rule:" in res.stdout
+    assert (out / "accuracy.png").stat().st_size > 1000
     if results["no_augmentation_best"]:
         assert "No augmentation is the best choice" in res.stdout
     else:
@@ -63,6 +68,8 @@ def test_tune_writes_the_report_and_reruns_from_its_files(tmp_path: Path) -> Non
     again = run_cli(*args)
     assert again.returncode == 0, again.stderr
     assert json.loads((out / "results.json").read_text())["results"] == results["results"]
+    assert "the final comparison was run by worker" in again.stderr
+    assert "Decision rule:" in again.stdout
 
 
 def test_rerun_after_kill_keeps_finished_trials_and_continues_numbering(
@@ -119,6 +126,26 @@ def test_two_workers_share_a_postgresql_study(tmp_path: Path, postgres_url: str)
     _two_workers(tmp_path, postgres_url)
 
 
+@pytest.mark.slow
+def test_two_workers_run_the_final_comparison_once(tmp_path: Path) -> None:
+    """Two processes on one --out and one study: one retrains, the other waits for its
+    result and prints it; the final runs are not duplicated."""
+    out = tmp_path / "out"
+    args = ("tune", *TINY, "--trials", "4", "--seeds", "2", "--max-seeds", "2",
+            "--finalists", "1", "--out", str(out))
+    procs = [start_cli(*args) for _ in range(2)]
+    outputs = [p.communicate(timeout=400) for p in procs]
+    for p, (_, err) in zip(procs, outputs, strict=True):
+        assert p.returncode == 0, err
+    waited = [err for _, err in outputs if "the final comparison was run by worker" in err]
+    assert len(waited) == 1
+    results = json.loads((out / "results.json").read_text())
+    assert results["worker"] in waited[0]
+    runs = (out / "final_runs.jsonl").read_text().splitlines()
+    assert len(runs) == sum(len(r["seeds"]) for r in results["results"])
+    assert all("Decision rule:" in o for o, _ in outputs)
+
+
 def test_bad_arguments_are_reported(tmp_path: Path) -> None:
     res = run_cli("tune", "--out", str(tmp_path))
     assert res.returncode != 0 and "DATA or --demo" in res.stderr + res.stdout
@@ -126,13 +153,15 @@ def test_bad_arguments_are_reported(tmp_path: Path) -> None:
     assert res.returncode != 0 and "does not exist" in res.stderr + res.stdout
     res = run_cli("tune", *TINY, "--storage", "nonsense", "--out", str(tmp_path))
     assert res.returncode != 0 and "not a URL" in res.stderr + res.stdout
+    res = run_cli("tune", *TINY, "--seeds", "4", "--max-seeds", "2", "--out", str(tmp_path))
+    assert res.returncode == 2 and "--max-seeds" in res.stderr + res.stdout
 
 
 def test_tune_help_lists_the_budget_options(tmp_path: Path) -> None:
     res = run_cli("tune", "--help")
     assert res.returncode == 0, res.stderr
     for option in ("--trials", "--budget-minutes", "--subset", "--storage", "--study",
-                   "--measure-harm", "--seeds", "--rotation-range"):
+                   "--measure-harm", "--seeds", "--max-seeds", "--rope", "--rotation-range"):
         assert option in res.stdout
     res = run_cli("tune", *TINY, "--trials", "0", "--out", str(tmp_path))
     assert res.returncode != 0 and "--trials" in res.stderr + res.stdout

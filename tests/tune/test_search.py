@@ -87,3 +87,30 @@ def test_budget_minutes_stops_starting_trials(
     study = search.run_search(tiny_fashion, tiny_budget, settings,
                               open_storage(f"sqlite:///{tmp_path / 's.db'}"))
     assert 1 <= len(search.finished(study)) < 50
+
+
+@pytest.mark.slow
+def test_the_baselines_are_points_of_the_search(
+    tmp_path: Path, tiny_fashion: TuneData, tiny_budget: ProxyBudget
+) -> None:
+    from augwise.core.config import AugmentConfig
+    from augwise.tune.baselines import NONE, TRIVIALAUGMENT, baselines
+    from augwise.tune.runner import finalists
+
+    names = [n for n, _ in search.baseline_points(3)]
+    assert names == [NONE, TRIVIALAUGMENT, "classic balanced"]
+    assert search.baseline_points(0) == []
+    study = search.run_search(tiny_fashion, tiny_budget, search.SearchSettings(trials=8),
+                              open_storage(f"sqlite:///{tmp_path / 's.db'}"))
+    first = sorted(study.trials, key=lambda t: t.number)[:2]  # a quarter of 8 trials
+    assert [t.user_attrs.get(search.POINT) for t in first] == [NONE, TRIVIALAUGMENT]
+    configs = {c.non_default_dict().get("policy") for _, _, c in search.top_configs(study, 8)}
+    assert "trivialaugment" in configs
+    summaries = search.summaries(study)
+    assert summaries[0].config == AugmentConfig()
+    # a baseline found by the search is compared once, as the baseline
+    base = baselines(None)
+    tuned, best = finalists(study, 8, base)
+    assert all(c.tuned and c.name.startswith("tuned (trial ") for c in tuned)
+    assert {c.trial for c in tuned}.isdisjoint({first[0].number, first[1].number})
+    assert best != ""

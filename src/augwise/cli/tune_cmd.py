@@ -91,7 +91,16 @@ def tune(
     ),
     test_size: int | None = typer.Option(None, "--test-size", min=2,
                                          help="Cap on held-out test images."),
-    seeds: int = typer.Option(3, "--seeds", min=1, help="Seeds of the final comparison."),
+    seeds: int = typer.Option(3, "--seeds", min=1, help="Seeds of the final comparison "
+                              "(each re-splits train/validation)."),
+    max_seeds: int | None = typer.Option(
+        None, "--max-seeds", min=1, help="Add seeds, up to this many, while the top configs "
+        "are not separated (default: twice --seeds)."
+    ),
+    rope: float = typer.Option(
+        0.5, "--rope", min=0.0, max=99.0, help="Region of practical equivalence in accuracy "
+        "points: smaller differences count as a tie."
+    ),
     finalists: int = typer.Option(3, "--finalists", min=1,
                                   help="Best search configs retrained over the seeds."),
     storage: str | None = typer.Option(
@@ -154,7 +163,8 @@ def tune(
         factory = resolve_factory(model) if model else None
         settings = SearchSettings(trials=trials, seed=seed, budget_minutes=budget_minutes,
                                   study=study)
-        final_settings = FinalSettings(seeds=seeds, finalists=finalists)
+        final_settings = FinalSettings(seeds=seeds, finalists=finalists, max_seeds=max_seeds,
+                                       rope=rope)
     except (ValueError, TypeError) as exc:
         raise typer.BadParameter(str(exc)) from exc
     console.print(f"data: {dataset.describe()}")
@@ -234,17 +244,29 @@ def _tune(
                       progress=reporter)
     reporter.progress.stop()
     out_console = Console()
-    table = Table(title=f"held-out test accuracy, mean ± 95 % CI over {final_settings.seeds} "
-                  "seeds, same budget")
-    for col in report.TABLE_HEADER[:4]:
+    table = Table(title=f"held-out test accuracy, mean ± 95 % CI over {res.seeds_started}-"
+                  f"{res.seeds_used} seeds, same budget")
+    for col in report.TABLE_HEADER[:5]:
         table.add_column(col.replace("**", ""))
     for row in report.table_rows(res):
-        table.add_row(row[0].replace("**", ""), *row[1:4])
+        table.add_row(row[0].replace("**", ""), *row[1:5])
     out_console.print(table)
-    for line in report.summary_lines(res):
+    pairs = Table(title=f"paired with each baseline: Δ points (val: 95 % credible; test: "
+                  f"95 % CI), P of better / within / worse than ±{100 * res.rope:g} (val)")
+    for col in ("config", "vs", "seeds", "Δ val", "P better", "P within", "P worse", "Δ test"):
+        pairs.add_column(col)
+    for crow in report.comparison_rows(res):
+        pairs.add_row(*crow)
+    out_console.print(pairs)
+    for line in report.decision_lines(res) + report.summary_lines(res):
         out_console.print(Markdown(line))
-    console.print(f"[green]wrote[/green] {out / report.RESULTS_MD}, {out / report.RESULTS_JSON}, "
-                  f"{out / report.RECOMMENDED_YAML}")
+    if res.reused:
+        console.print(f"the final comparison was run by worker {res.worker}; its report is in "
+                      f"{res.out}")
+    else:
+        console.print(f"[green]wrote[/green] {out / report.RESULTS_MD}, "
+                      f"{out / report.RESULTS_JSON}, {out / report.RECOMMENDED_YAML}, "
+                      f"{out / report.PLOT}")
 
 
 def register(app: typer.Typer) -> None:

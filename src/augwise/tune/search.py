@@ -9,6 +9,10 @@ resumes it and several workers can share it: each runs trials until the study ho
 ``trials`` finished (complete or pruned) ones.  A worker killed mid-trial loses only
 that trial: its heartbeat stops, and after the grace period another run marks it
 failed and re-queues its parameters.
+
+The first trials of a new study are fixed points: no augmentation, TrivialAugment and
+the classic balanced config (its nearest grid point), at most a quarter of the trials,
+never pruned, so the search itself can find that nothing beats them.
 """
 
 from __future__ import annotations
@@ -23,15 +27,18 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from augwise.core import presets
 from augwise.core.config import AugmentConfig
 from augwise.tune import space
+from augwise.tune.baselines import BALANCED, NONE, TRIVIALAUGMENT
 from augwise.tune.data import TuneData
 from augwise.tune.progress import Reporter, Step, silent
 from augwise.tune.proxy import PROXY_NAME, ModelFactory, ProxyBudget
-from augwise.tune.training import train
+from augwise.tune.training import engine_config, train
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
-SPACE_VERSION = 1
+SPACE_VERSION = 2  # 2: the baselines are enqueued as fixed points
+POINT = "point"  # trial user attribute naming an enqueued baseline point
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,8 @@ def open_study(
     found = study.user_attrs.get("augwise")
     if found is None:
         study.set_user_attr("augwise", expected)
+        for name, params in baseline_points(settings.trials // 4):
+            study.enqueue_trial(params, user_attrs={POINT: name}, skip_if_exists=True)
     elif found != expected:
         diff = sorted(k for k in set(found) | set(expected) if found.get(k) != expected.get(k))
         raise ValueError(
@@ -101,6 +110,63 @@ def open_study(
             f"{', '.join(diff)}; use another --out folder or --study name to start afresh"
         )
     return study
+
+
+class _Recorder:
+    """Stands in for an Optuna trial in :func:`space.suggest`: answers each suggestion
+    with the wanted value (snapped to the dimension's grid) or its "off" value."""
+
+    def __init__(self, wanted: dict[str, Any]) -> None:
+        self.wanted = wanted
+        self.params: dict[str, Any] = {}
+
+    def suggest_categorical(self, name: str, choices: list[Any]) -> Any:
+        if name in self.wanted:
+            value = self.wanted[name]
+        else:
+            value = next((c for c in choices if c is False or c in ("none", "nearest")),
+                         choices[0])
+        if value not in choices:
+            raise ValueError(f"{value!r} is not a choice of {name}")
+        self.params[name] = value
+        return value
+
+    def _number(self, name: str, low: float, high: float, step: float | None) -> float:
+        value = float(self.wanted.get(name, low))
+        if step:
+            value = low + round((value - low) / step) * step
+        return min(max(value, low), high)
+
+    def suggest_int(self, name: str, low: int, high: int, step: int = 1) -> int:
+        value = round(self._number(name, low, high, step))
+        self.params[name] = value
+        return value
+
+    def suggest_float(self, name: str, low: float, high: float, step: float | None = None,
+                      log: bool = False) -> float:
+        self.params[name] = round(self._number(name, low, high, step), 6)
+        return float(self.params[name])
+
+
+def baseline_points(limit: int) -> list[tuple[str, dict[str, Any]]]:
+    """Up to ``limit`` (name, params) points of the space: no augmentation,
+    TrivialAugment, the classic balanced config (shear 0.2 degrees rounds to 0)."""
+    balanced = dict(presets.CLASSIC_BALANCED)
+    wanted: list[tuple[str, dict[str, Any], AugmentConfig | None]] = [
+        (NONE, {}, AugmentConfig()),
+        (TRIVIALAUGMENT, {"policy": "trivialaugment"}, AugmentConfig(policy="trivialaugment")),
+        (BALANCED, balanced, None),
+    ]
+    out = []
+    for name, want, expected in wanted[: max(0, limit)]:
+        rec = _Recorder(want)
+        cfg = space.suggest(rec)
+        if not set(want) <= set(rec.params):
+            continue  # the space has no such dimension: not a point of it
+        if expected is not None and engine_config(cfg) != engine_config(expected):
+            continue
+        out.append((name, rec.params))
+    return out
 
 
 def finished(study: optuna.Study) -> list[FrozenTrial]:
@@ -135,10 +201,11 @@ def run_search(
         trial.set_user_attr("config", cfg.non_default_dict())
         trial.set_user_attr("worker", worker)
         start = time.perf_counter()
+        point = POINT in trial.user_attrs  # a baseline point runs in full: a reference
 
         def on_epoch(epoch: int, val_accuracy: float) -> None:
             trial.report(val_accuracy, epoch + 1)
-            if epoch + 1 < budget.epochs and trial.should_prune():
+            if epoch + 1 < budget.epochs and not point and trial.should_prune():
                 trial.set_user_attr("epochs", epoch + 1)
                 trial.set_user_attr("seconds", time.perf_counter() - start)
                 raise optuna.TrialPruned()
