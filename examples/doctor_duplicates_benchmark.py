@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.doctor.pla
 from tests.doctor.planted import COPY_KINDS, LOOKALIKE, plant_copies
 
 from augwise.doctor.duplicates import find_duplicates
-from augwise.doctor.inputs import DataSet, load_splits
 from augwise.doctor.scan import scan
+from augwise.io.datasets import DataSet, load_splits
 from augwise.io.demo import load_fashion_mnist
 
 

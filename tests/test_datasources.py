@@ -15,9 +15,8 @@ import pytest
 from PIL import Image
 
 from augwise import ImageDataGenerator
-from augwise.doctor.inputs import apply_validation_split
-from augwise.doctor.inputs import load_splits as doctor_splits
-from augwise.io.datasets import load_splits, open_source, read_idx
+from augwise.io.datasets import apply_validation_split, load_splits, open_source, read_idx
+from augwise.io.datasets import load_splits as doctor_splits
 from augwise.io.demo import load_fashion_mnist
 from augwise.io.sources import stratified_sample, subset_rows, validation_rows
 from augwise.tune.data import LoadOptions, arrays_data, load_data, resplit

@@ -160,3 +160,17 @@ def test_area_reduce_exact_ratio_is_inter_area_and_equal_size_is_a_copy() -> Non
         cv2.resize(src, (200, 100), interpolation=cv2.INTER_AREA),
     )
     np.testing.assert_array_equal(area_reduce(src, (300, 400)), src)
+
+
+def test_area_reduce_fast_averages_only_where_bilinear_would_skip_pixels() -> None:
+    src = zone_plate(375, 500)
+    # under 2x on both axes: one bilinear resize
+    np.testing.assert_array_equal(
+        area_reduce(src, (280, 280), exact=False),
+        cv2.resize(src, (280, 280), interpolation=cv2.INTER_LINEAR),
+    )
+    # 2.2x across: the same 2-pixel average as the exact rule; rows differ (1.7x: 1 vs 2)
+    fast, exact = area_reduce(src, (224, 224), exact=False), area_reduce(src, (224, 224))
+    ref = cv2.resize(src, (224, 224), interpolation=cv2.INTER_AREA)
+    lin = cv2.resize(src, (224, 224), interpolation=cv2.INTER_LINEAR)
+    assert psnr(lin, ref) < psnr(fast, ref) < psnr(exact, ref)

@@ -15,7 +15,7 @@ from augwise.doctor.api import Diagnosis, diagnose
 from augwise.doctor.audit import quality
 from augwise.doctor.audit.duplicates import SPLIT_ORDER
 from augwise.doctor.findings import Finding
-from augwise.doctor.inputs import DataSet, apply_validation_split, load_splits
+from augwise.io.datasets import DataSet, apply_validation_split, load_splits
 from augwise.io.demo import load_fashion_mnist
 from tests.doctor.conftest import Planted
 from tests.doctor.planted import plant_copies

@@ -29,11 +29,11 @@ from augwise.doctor.context import Context
 from augwise.doctor.findings import RANK, CheckOutcome, Finding, sort_findings, worst
 from augwise.doctor.fixes import Fixes, apply_fixes
 from augwise.doctor.harm import harm_findings
-from augwise.doctor.inputs import DataSet, apply_validation_split, is_iterator, load_splits
 from augwise.doctor.options import FlowOptions
 from augwise.doctor.report_json import build
 from augwise.doctor.scan import scan
 from augwise.doctor.setup import resolve_config
+from augwise.io.datasets import DataSet, apply_validation_split, is_iterator, load_splits
 from augwise.io.decode import DEFAULT_MAX_PIXELS
 from augwise.results.harm import HarmReport
 

@@ -36,7 +36,7 @@ import pandas as pd
 
 from augwise.doctor.audit.duplicates import conflicting_groups, leakage_groups, within_parts
 from augwise.doctor.context import Context
-from augwise.doctor.inputs import Split
+from augwise.io.datasets import Split
 
 if TYPE_CHECKING:
     from augwise.doctor.api import Diagnosis

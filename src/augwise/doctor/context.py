@@ -16,11 +16,11 @@ from augwise.core.config import AugmentConfig
 from augwise.doctor.duplicates import Duplicates, find_duplicates
 from augwise.doctor.fill import Thumb, prepare_thumbs
 from augwise.doctor.fill import measure as measure_fill
-from augwise.doctor.inputs import DataSet, Split
 from augwise.doctor.options import KERAS_DEFAULT_TARGET, FlowOptions
 from augwise.doctor.orientation import Orientation, analyse
 from augwise.doctor.scan import ScanResult
 from augwise.doctor.setup import Setup
+from augwise.io.datasets import DataSet, Split
 from augwise.results.fill import FillReport
 
 

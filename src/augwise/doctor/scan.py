@@ -33,8 +33,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from augwise.core.kernels import value_range_of
 from augwise.core.machine import usable_cores
-from augwise.doctor.inputs import DataSet
 from augwise.doctor.measure import NUMBERS, TEXTS, THUMB, Chunk, ClassSum, Task, run_task
+from augwise.io.datasets import DataSet
 from augwise.io.decode import CHANNELS, DEFAULT_MAX_PIXELS
 
 CHUNK_ROWS = 128

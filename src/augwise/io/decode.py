@@ -41,6 +41,7 @@ _PIL_RESAMPLE = {
     "lanczos": Image.Resampling.LANCZOS,
 }
 INTERPOLATIONS = tuple(_PIL_RESAMPLE)
+REDUCE_MODES = (None, "exact", "fast")
 
 
 class ImageDecodeError(ValueError):
@@ -72,12 +73,16 @@ class DecodeSpec:
     magnification: float = 1.0  # extra resolution wanted (e.g. 1/min zoom)
     max_pixels: int | None = DEFAULT_MAX_PIXELS
     exif: bool = True
-    reduce: bool = False  # area-average down to what the target needs (antialiasing)
+    # area-average down to what the target needs (antialiasing): None (off), "exact" (the
+    # only resample: close to INTER_AREA) or "fast" (a warp follows: see area_reduce)
+    reduce: str | None = None
 
     def __post_init__(self) -> None:
         if self.color_mode not in COLOR_MODES:
             raise ValueError(f"color_mode must be one of {COLOR_MODES}, got {self.color_mode!r}")
         check_max_pixels(self.max_pixels)
+        if self.reduce not in REDUCE_MODES:
+            raise ValueError(f"reduce must be one of {REDUCE_MODES}, got {self.reduce!r}")
 
 
 def check_max_pixels(value: Any) -> int | None:
@@ -176,7 +181,7 @@ def reduce_decoded(dec: Decoded, spec: DecodeSpec) -> Decoded:
     does not alias, and a decoded-image cache holds the small image.
 
     >>> big = Decoded(np.zeros((375, 500, 3), np.uint8), (375, 500), (1.0, 1.0))
-    >>> reduce_decoded(big, DecodeSpec(target_hw=(224, 224), reduce=True)).array.shape
+    >>> reduce_decoded(big, DecodeSpec(target_hw=(224, 224), reduce="exact")).array.shape
     (224, 224, 3)
     """
     fh, fw = dec.full_hw
@@ -187,7 +192,7 @@ def reduce_decoded(dec: Decoded, spec: DecodeSpec) -> Decoded:
     new_w = min(w, max(1, math.ceil(need_w - 1e-6)))
     if round(h / new_h) == 1 and round(w / new_w) == 1:
         return dec  # under 1.5x: the warp's own interpolation does not alias; one resample
-    small = area_reduce(dec.array, (new_h, new_w))
+    small = area_reduce(dec.array, (new_h, new_w), exact=spec.reduce == "exact")
     sy, sx = dec.scale
     return Decoded(small, dec.full_hw, (sy * h / new_h, sx * w / new_w))
 

@@ -419,8 +419,9 @@ class FilePipeline(Pipeline):
             magnification=1.0 / min(zoom_lo, 1.0),
             max_pixels=max_image_pixels,
             # two-stage resampling: area-average first unless the user asked for point
-            # sampling (nearest keeps every output value a source value, e.g. for masks)
-            reduce=final != cv2.INTER_NEAREST,
+            # sampling (nearest keeps every output value a source value, e.g. for masks);
+            # when a warp follows, the cheaper reduce (see area_reduce)
+            reduce=None if final == cv2.INTER_NEAREST else ("fast" if self.augment else "exact"),
         )
 
     def load(self, j: int) -> Decoded | None:
