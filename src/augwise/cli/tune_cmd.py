@@ -105,8 +105,8 @@ def tune(
                                   help="Best search configs retrained over the seeds."),
     storage: str | None = typer.Option(
         None, "--storage", metavar="URL", help="Optuna storage shared by workers: a "
-        "database URL (postgresql://host/db) or journal:FILE (default: the SQLite file "
-        "study.db in --out)."
+        "database URL (e.g. postgresql://h/db) or journal:FILE (default: the "
+        "SQLite file study.db in --out)."
     ),
     study: str = typer.Option("augwise-tune", "--study", help="Study name in the storage."),
     final: bool = typer.Option(True, "--final/--no-final",
