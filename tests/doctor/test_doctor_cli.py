@@ -31,6 +31,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Completed
     return augwise("doctor", "--demo", "--out", str(out)), out
 
 
+@pytest.mark.slow
 def test_demo_runs_end_to_end(demo: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     res, out = demo
     doc = json.loads((out / "report.json").read_text())
@@ -51,6 +52,7 @@ def test_demo_runs_end_to_end(demo: tuple[subprocess.CompletedProcess[str], Path
         assert f["id"] in res.stdout and f["fix"].split()[0] in res.stdout
 
 
+@pytest.mark.slow
 def test_fail_on_sets_the_exit_status(tmp_path: Path) -> None:
     root = scene_tree(tmp_path / "data", per_class=9)
     (root / "a" / "empty.png").write_bytes(b"")  # an error

@@ -34,6 +34,7 @@ def _finished(url: str, name: str = "augwise-tune") -> list[optuna.trial.FrozenT
         return []
 
 
+@pytest.mark.slow
 def test_tune_writes_the_report_and_reruns_from_its_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
     args = ("tune", *TINY, "--trials", "3", "--seeds", "2", "--max-seeds", "2",
@@ -72,6 +73,7 @@ def test_tune_writes_the_report_and_reruns_from_its_files(tmp_path: Path) -> Non
     assert "Decision rule:" in again.stdout
 
 
+@pytest.mark.slow
 def test_rerun_after_kill_keeps_finished_trials_and_continues_numbering(
     tmp_path: Path,
 ) -> None:
@@ -118,10 +120,12 @@ def _two_workers(tmp_path: Path, storage: str) -> None:
     assert len(workers) == 2, "both workers should have run trials"
 
 
+@pytest.mark.slow
 def test_two_workers_share_a_sqlite_study(tmp_path: Path) -> None:
     _two_workers(tmp_path, f"sqlite:///{tmp_path / 'shared.db'}")
 
 
+@pytest.mark.slow
 def test_two_workers_share_a_postgresql_study(tmp_path: Path, postgres_url: str) -> None:
     _two_workers(tmp_path, postgres_url)
 

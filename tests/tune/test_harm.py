@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from augwise.core.config import AugmentConfig
 from augwise.results import HarmReport
 from augwise.tune.data import TuneData
@@ -32,6 +34,7 @@ def test_harm_report_ranks_the_planted_harm_first(mirror_data: TuneData) -> None
     assert HarmReport.from_dict(json.loads(json.dumps(report.to_dict()))) == report
 
 
+@pytest.mark.slow
 def test_measure_harm_cli_writes_harm_json(tmp_path: Path) -> None:
     out = tmp_path / "harm"
     res = run_cli("tune", "--demo", "--measure-harm", "--subset", "200", "--test-size", "50",

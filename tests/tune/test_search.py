@@ -18,6 +18,7 @@ def _trials(study: optuna.Study) -> list[tuple[int, dict, float | None, str]]:
     return [(t.number, t.params, t.value, t.state.name) for t in study.trials]
 
 
+@pytest.mark.slow
 def test_search_is_reproducible_with_a_fixed_seed(
     tmp_path: Path, tiny_fashion: TuneData, tiny_budget: ProxyBudget
 ) -> None:
