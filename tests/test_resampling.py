@@ -14,7 +14,7 @@ from PIL import Image
 
 from augwise import ImageDataGenerator
 from augwise.bench.quality import psnr, reference_augmented, reference_identity
-from augwise.core.geometry import single_matrix
+from augwise.core.geometry import resize_matrix, single_matrix
 from augwise.core.kernels import area_reduce
 
 TARGET = (224, 224)
@@ -94,8 +94,7 @@ def test_augmented_more_faithful_than_one_warp_or_resize_then_warp(
         m = single_matrix(params[i], *TARGET)
         ref = reference_augmented(f, m, "reflect", 0.0, TARGET)
         full = np.asarray(Image.open(f))
-        fit = np.diag([500 / 224, 375 / 224, 1.0])
-        fit[0, 2], fit[1, 2] = 0.5 * 500 / 224 - 0.5, 0.5 * 375 / 224 - 0.5
+        fit = resize_matrix((0.0, 0.0, 500.0, 375.0), *TARGET)
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
         one = cv2.warpAffine(full, (fit @ m)[:2], TARGET[::-1], flags=flags,
                              borderMode=cv2.BORDER_REFLECT)

@@ -94,7 +94,7 @@ def cached_vs_first_epoch(results: list[dict[str, Any]]) -> float | None:
 def cache_bytes_per_image(results: list[dict[str, Any]]) -> float | None:
     """Bytes the memory cache holds per cached image (from the cached run's stats)."""
     cached = _find(results, "dir224_cached", "augwise")
-    info = (cached or {}).get("info", {}).get("cache") or (cached or {}).get("cache")
+    info = cached.get("cache") if cached else None
     if not info or not info.get("entries"):
         return None
     return float(info["bytes"]) / float(info["entries"])

@@ -134,7 +134,9 @@ def tune(
     if (data is None) == (not demo):
         raise typer.BadParameter("give DATA or --demo (not both)")
     if data is not None and data != "demo" and not Path(data).exists():
-        raise typer.BadParameter(f"DATA {data!r} does not exist (a folder, .npz, .csv or 'demo')")
+        from augwise.io.datasets import SOURCE_KINDS
+
+        raise typer.BadParameter(f"DATA {data!r} does not exist ({SOURCE_KINDS})")
     try:
         if storage is not None:
             check_storage_url(storage)

@@ -377,6 +377,10 @@ def _demo(want: str) -> list[Split]:
     return _pick(splits, want)
 
 
+# what a data argument may name, for messages
+SOURCE_KINDS = f"a folder, a .csv, .npz or .npy file, or {DEMO!r} for the shipped sample"
+
+
 def _from_path(name: str, path: str, x_col: str, y_col: str, directory: str | None,
                channels_first: bool, inventory: bool, what: str) -> list[Split]:
     p = Path(path)
@@ -387,8 +391,7 @@ def _from_path(name: str, path: str, x_col: str, y_col: str, directory: str | No
             return _idx(path, channels_first, name)
         return _read_directory(name, os.fspath(p), inventory)
     if not p.exists():
-        raise ValueError(f"{what} {path!r} does not exist (a folder, a .csv, .npz or .npy "
-                         f"file, or {DEMO!r} for the shipped sample)")
+        raise ValueError(f"{what} {path!r} does not exist ({SOURCE_KINDS})")
     suffix = p.suffix.lower()
     if suffix == ".csv":
         import pandas as pd
