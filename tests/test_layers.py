@@ -1,7 +1,7 @@
 """The package's layers: every import, at module level or inside a function, points down.
 
-    core  <-  results, io  <-  loader  <-  preview  <-  keras_api, torch
-          <-  doctor, tune, bench  <-  cli
+    core  <-  results, io  <-  loader  <-  preview  <-  keras_api, torch, keras_layer
+          <-  export  <-  doctor, tune, bench  <-  cli
 
 ``tune`` never imports ``doctor``; no module-level import cycle.  Run it alone with
 ``pytest tests/test_layers.py -q``; ``python tests/test_layers.py`` prints the graph.
@@ -25,6 +25,9 @@ RANK = {
     "preview": 2.5,
     "keras_api": 3,
     "torch": 3,
+    "keras": 3,
+    "keras_layer": 3,
+    "export": 3.5,
     "doctor": 4,
     "tune": 4,
     "bench": 4,
