@@ -50,3 +50,22 @@ def image_tree(tmp_path: Path) -> Path:
             ext = "jpg" if i % 2 == 0 else "png"
             Image.fromarray(arr).save(d / f"img_{i:02d}.{ext}", quality=95)
     return root
+
+
+_TORCHVISION_SCHEMAS: list[object] = []  # keeps the library registration alive
+
+
+@pytest.fixture(scope="session")
+def torchvision_v2() -> object:
+    """torchvision's v2 transforms.  The torchvision here is a CUDA build beside a CPU
+    torch: its import needs the schemas of its two C++ ops defined first."""
+    import torch
+
+    if not _TORCHVISION_SCHEMAS:
+        lib = torch.library.Library("torchvision", "DEF")
+        for op in ("nms", "qnms"):
+            lib.define(f"{op}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+        _TORCHVISION_SCHEMAS.append(lib)
+    from torchvision.transforms import v2
+
+    return v2

@@ -8,6 +8,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from augwise.bench.keras_layer import keras_layer_markdown
 from augwise.bench.workloads import WORKLOADS
 
 KERAS_DEFAULT = "keras (default)"
@@ -228,6 +229,8 @@ def markdown(doc: dict[str, Any]) -> str:
                   "(the reduced image the warp needs, not the decoded file)."]
     if doc.get("quality"):
         lines += ["", quality_markdown(doc["quality"])]
+    if doc.get("keras_layer"):
+        lines += ["", keras_layer_markdown(doc["keras_layer"])]
     lines += ["", "| target | what | measured | wanted | |", "|---|---|---|---|---|"]
     lines += ["| " + " | ".join(row) + " |" for row in target_rows(doc)]
     return "\n".join(lines) + "\n"

@@ -71,6 +71,8 @@ def plan(workloads: Sequence[str], quick: bool, workers: int, repeats: int) -> l
         elif name == "fit_dir":
             add(name, "augwise", "augwise fit(directory iterator)", None)
             add(name, "keras", "keras fit()", None)
+        elif name == "keras_layer224":
+            continue  # measured in-process by augwise.bench.keras_layer
         else:
             raise ValueError(f"unknown workload {name!r}; choose from {sorted(WORKLOADS)}")
     return specs
@@ -242,6 +244,13 @@ def run_bench(
             tree, images=16 if quick else 64,
             interpolations=QUICK_INTERPOLATIONS if quick else INTERPOLATIONS,
         )
+    keras_layer = None
+    if "keras_layer224" in names:
+        from augwise.bench.keras_layer import measure_keras_layer
+
+        if progress is not None:
+            progress("Keras layer", 0, 1)
+        keras_layer = measure_keras_layer(quick)
     doc: dict[str, Any] = {
         "command": command,
         "quick": quick,
@@ -255,6 +264,7 @@ def run_bench(
         "data": data_info,
         "results": results,
         "quality": quality,
+        "keras_layer": keras_layer,
     }
     doc["targets"] = evaluate_targets(results, quality)
     write_outputs(doc, Path(out))

@@ -45,6 +45,8 @@ WORKLOADS: dict[str, Workload] = {
                  100_000, 10_000, "P4"),
         Workload("fit_dir", "fit() featurewise stats on the directory: peak RSS", "files",
                  2000, 192, "P4"),
+        Workload("keras_layer224", "Keras layer vs engine vs Keras layers: 224x224, CPU",
+                 "arrays", 256, 64, "I12"),
     )
 }
 

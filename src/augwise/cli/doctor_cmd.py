@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from augwise.cli.config_options import with_config_options
+from augwise.cli.export_cmd import EMIT_HELP, emit_targets, write_snippets
 from augwise.cli.help import Command
 from augwise.cli.paths import check_writable
 from augwise.core.config import AugmentConfig, ReadConfig
@@ -83,8 +84,13 @@ def doctor(
                                      "written by augwise tune --measure-harm)."),
     workers: int | None = typer.Option(None, "--workers", min=1, help="Scanning processes "
                                        "(default: all cores)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", metavar="ADDR",
+                                         help="Scan on Dask: local:N worker processes, or "
+                                         "a scheduler such as tcp://host:8786 (the data "
+                                         "on a filesystem every worker sees)."),
     versions: int = typer.Option(6, "--versions", min=1, max=16, help="Augmented versions per "
                                  "preview row."),
+    emit: str | None = typer.Option(None, "--emit", metavar="TARGETS", help=EMIT_HELP),
     write_fixes: Path | None = typer.Option(None, "--write-fixes", help="Also write the data "
                                             "fixes to this folder: CSVs of the samples to "
                                             "drop or relabel per split, and cleaned .npz "
@@ -104,6 +110,7 @@ def doctor(
     if engine is not None and engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     check_writable(out)
+    targets = emit_targets(emit)
     if write_fixes is not None:
         check_writable(write_fixes, "--write-fixes")
     flow: dict[str, Any] = {
@@ -131,9 +138,12 @@ def doctor(
         raise typer.BadParameter("give the training DATA (or --demo)")
     # input errors propagate: augwise.cli.main prints them as one line, exit status 2
     result = diagnose(data, config=config, flow=flow, validation=validation, test=test,
-                      engine=engine, harm=harm, workers=workers, console=Console(stderr=True))
+                      engine=engine, harm=harm, workers=workers, console=Console(stderr=True),
+                      scheduler=scheduler)
     with console.status("writing the report", spinner="dots"):
         paths = report.write(result, out, versions=versions)
+        for path in write_snippets(result.fixed_config, targets, paths["config"]):
+            paths[path.suffixes[0].lstrip(".")] = path
         if write_fixes is not None:
             paths["fixes"] = write_fixes
             write_data_fixes(result, write_fixes)

@@ -27,14 +27,16 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     import typer
 
-COMMANDS = ("doctor", "preview", "tune", "bench")
+COMMANDS = ("doctor", "preview", "tune", "bench", "export")
 SIZE_OPTIONS = ("--target-size",)  # H,W options that also take "H W"
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 STOP_GRACE_S = 1.5  # after a signal, the cleanup gets this long before a hard exit
 # optional packages -> the extra that installs them (pyproject's optional-dependencies)
 EXTRAS = {"optuna": "tune", "sqlalchemy": "tune", "torch": "torch", "keras": "keras",
-          "psycopg2": "postgres", "albumentations": "bench", "psutil": "bench"}
+          "psycopg2": "postgres", "albumentations": "albumentations",
+          "torchvision": "torchvision", "psutil": "bench", "dask": "dask",
+          "distributed": "dask", "jax": "jax"}
 SIGNAL_WORDS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
 
 

@@ -25,6 +25,7 @@ from rich.progress import (
 from rich.table import Table
 
 from augwise.cli.config_options import with_config_options
+from augwise.cli.export_cmd import EMIT_HELP, emit_targets, write_snippets
 from augwise.cli.help import Command
 from augwise.cli.paths import check_writable
 from augwise.core.config import AugmentConfig
@@ -122,6 +123,7 @@ def tune(
     workers: int = typer.Option(1, "--workers", min=0, help="Augmentation threads."),
     threads: int | None = typer.Option(None, "--threads", min=1,
                                        help="Torch threads (default: cores - workers)."),
+    emit: str | None = typer.Option(None, "--emit", metavar="TARGETS", help=EMIT_HELP),
     *,
     augment_config: AugmentConfig,
 ) -> None:
@@ -143,6 +145,7 @@ def tune(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     check_writable(out)
+    targets = emit_targets(emit)
 
     import optuna  # a missing optional package: augwise.cli.main says how to install it
 
@@ -180,7 +183,7 @@ def tune(
             return
         with _storage_errors():
             _tune(dataset, user, budget, settings, out, storage, final, final_settings,
-                  factory, command, reporter, console)
+                  factory, command, reporter, console, targets)
 
 
 @contextlib.contextmanager
@@ -228,6 +231,7 @@ def _tune(
     dataset: TuneData, user: AugmentConfig, budget: ProxyBudget, settings: SearchSettings,
     out: Path, storage: str | None, final: bool, final_settings: FinalSettings,
     factory: ModelFactory | None, command: str, reporter: RichReporter, console: Console,
+    targets: tuple[str, ...] = (),
 ) -> None:
     from augwise.tune import report, runner, search
     from augwise.tune.storage import open_storage
@@ -266,6 +270,9 @@ def _tune(
         console.print(f"the final comparison was run by worker {res.worker}; its report is in "
                       f"{res.out}")
     else:
+        for path in write_snippets(res.recommended.candidate.config, targets,
+                                   out / report.RECOMMENDED_YAML):
+            console.print(f"[green]wrote[/green] {path}")
         console.print(f"[green]wrote[/green] {out / report.RESULTS_MD}, "
                       f"{out / report.RESULTS_JSON}, {out / report.RECOMMENDED_YAML}, "
                       f"{out / report.PLOT}")

@@ -36,7 +36,7 @@ from augwise.core.policies import (
 
 Kind = Literal["geometric", "flip", "colour", "policy"]
 Values = tuple[Any, ...]  # a spec's argument values, in ``TransformSpec.fields`` order
-Draw = Callable[[Values, np.ndarray, int, int, int], dict[str, Any]]
+Draw = Callable[..., dict[str, Any]]  # (values, u, height, width, channels, xp=NUMPY_OPS)
 Limits = Callable[[Values, int, int], dict[str, tuple[float, float]]]
 
 # slot layout of a sample's row of uniforms (fixed: adding a transform changes no draw)
@@ -83,8 +83,9 @@ class TransformSpec:
 
     ``name`` is its main argument (the name reports use); ``extra_fields`` are the
     arguments that tune it and travel with it.  ``draw(values, u, height, width,
-    channels)`` maps ``(n, SLOTS)`` uniforms to its ``BatchParams`` fields
-    (``params``); ``limits`` bounds those parameters.  ``search`` are its tuner
+    channels, xp=NUMPY_OPS)`` maps ``(n, SLOTS)`` uniforms to its ``BatchParams`` fields
+    (``params``; ``xp``: the array functions, see :class:`ArrayOps`); ``limits``
+    bounds those parameters.  ``search`` are its tuner
     dimensions (``search_if[choice]``: searched only when the first takes ``choice``)
     and ``from_search`` turns a point of them into arguments.  ``identity``: arguments
     at zero strength, which leave every image as it is (None: there are none).
@@ -142,29 +143,61 @@ class TransformSpec:
 # -- drawing ------------------------------------------------------------------------
 
 
-def _symmetric(value: float, u: np.ndarray) -> np.ndarray:
-    return (2.0 * u - 1.0) * value if value else np.zeros(u.shape[0])
+class ArrayOps:
+    """The few array functions the draws need, on NumPy arrays (:data:`NUMPY_OPS`).
+
+    Every draw takes ``xp`` so that the Keras layer (``augwise.keras_layer``) runs the
+    same draws on backend tensors with a subclass built on ``keras.ops``.
+    """
+
+    def full(self, like: Any, value: float) -> Any:
+        """An array shaped like the column ``like``, filled with ``value``."""
+        return np.full(like.shape[0], value, dtype=np.float64)
+
+    def where(self, cond: Any, a: float, b: float) -> Any:
+        return np.where(cond, a, b)
+
+    def index(self, u: Any, k: int) -> Any:
+        """Integer bins ``floor(u * k)`` of uniforms ``u``, at most ``k - 1``."""
+        return np.minimum((u * k).astype(np.int64), k - 1)
+
+    def to_float(self, x: Any) -> Any:
+        return x.astype(np.float64)
+
+    def take(self, values: tuple[float, ...], index: Any) -> Any:
+        return np.asarray(values, dtype=np.float64)[index]
+
+    def columns(self, u: Any, cols: list[int]) -> Any:
+        return u[:, cols]
+
+    def flag(self, cond: Any, on: bool) -> Any:
+        return np.asarray(cond & on, dtype=bool)
 
 
-def _shift_draw(rng: Any, u: np.ndarray, u_sign: np.ndarray, extent: float) -> np.ndarray:
+NUMPY_OPS = ArrayOps()
+
+
+def _symmetric(value: float, u: Any, xp: ArrayOps) -> Any:
+    return (2.0 * u - 1.0) * value if value else xp.full(u, 0.0)
+
+
+def _shift_draw(rng: Any, u: Any, u_sign: Any, extent: float, xp: ArrayOps) -> Any:
     """Vectorised Keras shift semantics (float range, int N, or list of values)."""
-    n = u.shape[0]
     if isinstance(rng, tuple):
         if not rng or not any(rng):
-            return np.zeros(n)
-        values = np.asarray(rng, dtype=np.float64)
-        pick = values[np.minimum((u * len(values)).astype(np.int64), len(values) - 1)]
-        out = pick * np.where(u_sign < 0.5, -1.0, 1.0)
-        limit = float(values.max())
+            return xp.full(u, 0.0)
+        pick = xp.take(rng, xp.index(u, len(rng)))
+        out = pick * xp.where(u_sign < 0.5, -1.0, 1.0)
+        limit = float(max(rng))
     elif isinstance(rng, int):
         if rng == 0:
-            return np.zeros(n)
-        pick = np.minimum((u * rng).astype(np.int64), rng - 1).astype(np.float64)
-        out = pick * np.where(u_sign < 0.5, -1.0, 1.0)
+            return xp.full(u, 0.0)
+        pick = xp.to_float(xp.index(u, rng))
+        out = pick * xp.where(u_sign < 0.5, -1.0, 1.0)
         limit = float(rng)
     else:
         if not rng:
-            return np.zeros(n)
+            return xp.full(u, 0.0)
         out = (2.0 * u - 1.0) * rng
         limit = float(rng)
     if limit < 1:
@@ -189,54 +222,65 @@ def shift_active(rng: Any) -> bool:
     return bool(rng)
 
 
-def _draw_rotation(v: Values, u: np.ndarray, h: int, w: int, c: int) -> dict[str, Any]:
-    return {"theta": np.array(_symmetric(v[0], u[:, S_THETA]), dtype=np.float64)}
+def _draw_rotation(v: Values, u: Any, h: int, w: int, c: int,
+                   xp: ArrayOps = NUMPY_OPS) -> dict[str, Any]:
+    return {"theta": _symmetric(v[0], u[:, S_THETA], xp)}
 
 
-def _draw_width_shift(v: Values, u: np.ndarray, h: int, w: int, c: int) -> dict[str, Any]:
-    return {"tx": _shift_draw(v[0], u[:, S_TX], u[:, S_TX_SIGN], w)}
+def _draw_width_shift(v: Values, u: Any, h: int, w: int, c: int,
+                      xp: ArrayOps = NUMPY_OPS) -> dict[str, Any]:
+    return {"tx": _shift_draw(v[0], u[:, S_TX], u[:, S_TX_SIGN], w, xp)}
 
 
-def _draw_height_shift(v: Values, u: np.ndarray, h: int, w: int, c: int) -> dict[str, Any]:
-    return {"ty": _shift_draw(v[0], u[:, S_TY], u[:, S_TY_SIGN], h)}
+def _draw_height_shift(v: Values, u: Any, h: int, w: int, c: int,
+                       xp: ArrayOps = NUMPY_OPS) -> dict[str, Any]:
+    return {"ty": _shift_draw(v[0], u[:, S_TY], u[:, S_TY_SIGN], h, xp)}
 
 
-def _draw_shear(v: Values, u: np.ndarray, h: int, w: int, c: int) -> dict[str, Any]:
-    return {"shear": np.array(_symmetric(v[0], u[:, S_SHEAR]), dtype=np.float64)}
+def _draw_shear(v: Values, u: Any, h: int, w: int, c: int,
+                xp: ArrayOps = NUMPY_OPS) -> dict[str, Any]:
+    return {"shear": _symmetric(v[0], u[:, S_SHEAR], xp)}
 
 
-def _draw_zoom(v: Values, u: np.ndarray, h: int, w: int, c: int) -> dict[str, Any]:
+def _draw_zoom(v: Values, u: Any, h: int, w: int, c: int,
+               xp: ArrayOps = NUMPY_OPS) -> dict[str, Any]:
     lo, hi = v[0]
     if lo == 1 and hi == 1:
-        return {"zx": np.ones(u.shape[0]), "zy": np.ones(u.shape[0])}
+        return {"zx": xp.full(u, 1.0), "zy": xp.full(u, 1.0)}
     return {"zx": lo + (hi - lo) * u[:, S_ZX], "zy": lo + (hi - lo) * u[:, S_ZY]}
 
 
 def _draw_flip(param: str, slot: int) -> Draw:
-    def draw(v: Values, u: np.ndarray, h: int, w: int, c: int) -> dict[str, Any]:
-        return {param: np.asarray((u[:, slot] < 0.5) & v[0], dtype=bool)}
+    def draw(v: Values, u: Any, h: int, w: int, c: int,
+             xp: ArrayOps = NUMPY_OPS) -> dict[str, Any]:
+        return {param: xp.flag(u[:, slot] < 0.5, bool(v[0]))}
 
     return draw
 
 
-def _draw_channel_shift(v: Values, u: np.ndarray, h: int, w: int, c: int) -> dict[str, Any]:
+def _draw_channel_shift(v: Values, u: Any, h: int, w: int, c: int,
+                        xp: ArrayOps = NUMPY_OPS) -> dict[str, Any]:
     if not v[0]:
         return {"channel_shift": None}
     cols = [S_CHANNEL + (k % 4) for k in range(c)]
-    return {"channel_shift": (2.0 * u[:, cols] - 1.0) * v[0]}
+    return {"channel_shift": (2.0 * xp.columns(u, cols) - 1.0) * v[0]}
 
 
-def _draw_brightness(v: Values, u: np.ndarray, h: int, w: int, c: int) -> dict[str, Any]:
+def _draw_brightness(v: Values, u: Any, h: int, w: int, c: int,
+                     xp: ArrayOps = NUMPY_OPS) -> dict[str, Any]:
     if v[0] is None:
         return {"brightness": None}
     lo, hi = v[0]
     return {"brightness": lo + (hi - lo) * u[:, S_BRIGHT]}
 
 
-def _draw_policy(v: Values, u: np.ndarray, h: int, w: int, c: int) -> dict[str, Any]:
+def _draw_policy(v: Values, u: Any, h: int, w: int, c: int,
+                 xp: ArrayOps = NUMPY_OPS) -> dict[str, Any]:
     policy, num_ops, magnitude = v
     if policy is None:
         return {"policy_ops": None}
+    if xp is not NUMPY_OPS:
+        raise ValueError("policy ops are drawn on NumPy arrays only (xp=NUMPY_OPS)")
     policy_u = u[:, S_POLICY : S_POLICY + UNIFORMS_PER_OP * MAX_OPS]
     return {"policy_ops": tuple(sample_ops(policy, policy_u, num_ops, magnitude))}
 

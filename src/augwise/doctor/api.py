@@ -26,6 +26,7 @@ from rich.console import Console
 from augwise.core.config import AugmentConfig
 from augwise.doctor.checks import run_checks
 from augwise.doctor.context import Context
+from augwise.doctor.dask_scan import Scheduler, refuse_url
 from augwise.doctor.findings import RANK, CheckOutcome, Finding, sort_findings, worst
 from augwise.doctor.fixes import Fixes, apply_fixes
 from augwise.doctor.harm import harm_findings
@@ -189,6 +190,7 @@ def diagnose(
     max_image_pixels: int | None = DEFAULT_MAX_PIXELS,
     console: Console | None = None,
     allow_code: bool = False,
+    scheduler: str | None = None,
 ) -> Diagnosis:
     """Audit ``data`` and lint ``config`` against it.
 
@@ -202,6 +204,9 @@ def diagnose(
     ``progress``: show progress bars (default: when stderr is a terminal).
     ``allow_code``: let a config file or mapping name a ``preprocessing_function`` as
     ``'module:function'`` (imported and run: only for configs you trust).
+    ``scheduler``: scan on Dask, ``"local:N"`` or ``"tcp://host:8786"``, instead of
+    ``workers`` local processes (the files must be on a filesystem every Dask worker sees;
+    see :mod:`augwise.doctor.dask_scan`).
 
         >>> import numpy as np
         >>> x = np.random.default_rng(0).integers(0, 256, (60, 16, 16, 1), dtype=np.uint8)
@@ -212,6 +217,10 @@ def diagnose(
         >>> d.finding("config.no_seed").title  # and d.write("report/"): HTML, JSON, fixed YAML
         '...seed...'
     """
+    if scheduler is not None:
+        scheduler = str(Scheduler.parse(scheduler))
+    for name, value in (("train", data), ("validation", validation), ("test", test)):
+        refuse_url(name, value)
     flow_args: dict[str, Any] = {}
     if is_iterator(data):
         flow_args = _iterator_flow(data)
@@ -250,7 +259,8 @@ def diagnose(
     show = progress if progress is not None else bool(
         (console or Console(stderr=True)).is_terminal)
     result = scan(dataset, color_mode=options.color_mode, max_pixels=max_image_pixels,
-                  workers=workers, progress=show, seed=seed, console=console)
+                  workers=workers, progress=show, seed=seed, console=console,
+                  scheduler=scheduler)
     ctx = Context(dataset, result, setup, options, seed)
     findings, checks = run_checks(ctx)
     report = HarmReport.load(harm) if isinstance(harm, (str, os.PathLike)) else harm

@@ -3,8 +3,11 @@
 The rows of all splits are cut into chunks measured by
 :func:`~augwise.doctor.measure.run_task` in worker processes when there are enough of them,
 else in the calling thread.  At most ``2 * workers + 2`` chunks are in flight and each
-returns only numbers, hashes and 32x32 thumbnails, so memory grows by about 1.3 KB per
-image whatever the image size.  A rich progress bar shows the scan.
+returns only numbers, hashes and 32x32 thumbnails, so memory grows by about 1.4 KB per
+image whatever the image size (measured: docs/scaling.md).  A rich progress bar shows
+the scan.  With a ``scheduler`` the same chunks run as Dask tasks
+(:mod:`augwise.doctor.dask_scan`), merged here the same way; the result does not depend
+on the executor.
 
 Ctrl-C reaches every process of the terminal's process group: the workers ignore
 SIGINT, and the parent, on ``KeyboardInterrupt`` (or any other exception), cancels the
@@ -23,7 +26,6 @@ from collections.abc import Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any
 
 import cv2
 import numpy as np
@@ -33,13 +35,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from augwise.core.kernels import value_range_of
 from augwise.core.machine import usable_cores
+from augwise.doctor.dask_scan import DaskScan
+from augwise.doctor.interrupts import stop_signals_held
 from augwise.doctor.measure import NUMBERS, TEXTS, THUMB, Chunk, ClassSum, Task, run_task
 from augwise.io.datasets import DataSet
 from augwise.io.decode import CHANNELS, DEFAULT_MAX_PIXELS
 
 CHUNK_ROWS = 128
 STOP_JOIN_S = 1.0  # terminated workers get this long to exit before they are killed
-STOP_SIGNALS = ("SIGINT", "SIGTERM")  # held back while a worker starts
 PROCESS_MIN_ROWS = 1500  # below this a process pool costs more than it saves
 KEEP_ROWS = 96  # colour thumbnails kept for the fill-artefact measurement
 
@@ -59,7 +62,7 @@ class ScanResult:
     value_ranges: dict[str, tuple[float, float]]  # split -> nominal value range
     seconds: float = 0.0
     workers: int = 1
-    mode: str = "sequential"
+    mode: str = "sequential"  # or "processes", "dask"
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -131,7 +134,8 @@ def _context() -> multiprocessing.context.BaseContext:
     """``fork`` only in a single-threaded process (then no main-module re-import is
     needed); else ``forkserver``: forking next to threads (OpenCV's own pool, for one) can
     deadlock the children.  No preloading: the fork server then answers at once, so
-    starting a worker never holds Ctrl-C back for long (see :func:`_stop_signals_held`);
+    starting a worker never holds Ctrl-C back for long (see
+    :func:`~augwise.doctor.interrupts.stop_signals_held`);
     the workers import what they need in parallel."""
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and _os_threads() == 1:
@@ -144,36 +148,6 @@ def _context() -> multiprocessing.context.BaseContext:
 def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     cv2.setNumThreads(1)  # parallelism comes from the processes
-
-
-@contextlib.contextmanager
-def _stop_signals_held() -> Iterator[None]:
-    """Hold Ctrl-C (and SIGTERM) back while the pool may start a worker.
-
-    A ``KeyboardInterrupt`` inside ``submit`` could leave a half-started worker behind;
-    here a signal that arrives meanwhile is re-raised on the way out.  The signal mask
-    also passes to the worker (or the fork server), which then ignores Ctrl-C before
-    its initializer runs."""
-    defer = threading.current_thread() is threading.main_thread()
-    caught: list[int] = []
-    previous: dict[int, Any] = {}
-    if defer:
-        for name in STOP_SIGNALS:
-            signum = getattr(signal, name)
-            handler = signal.getsignal(signum)
-            if callable(handler) or handler == signal.SIG_DFL:
-                previous[signum] = signal.signal(signum, lambda num, _frame: caught.append(num))
-    masked = hasattr(signal, "pthread_sigmask")  # not on Windows
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masked else set()
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        if masked:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        for signum in dict.fromkeys(caught):
-            signal.raise_signal(signum)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -209,7 +183,7 @@ def _chunks(
         pending: set[Future[Chunk]] = set()
         first = True
         for task in tasks:
-            with _stop_signals_held():
+            with stop_signals_held():
                 pending.add(pool.submit(run_task, task))
             if first:
                 first = False
@@ -240,9 +214,15 @@ class _Totals:
         self.hist = np.zeros((channels, 256))
         self.sums: dict[int, ClassSum] = {}
         self.kept: dict[int, np.ndarray] = {}
+        self._next = 0  # first row whose chunk's sums are not added yet
+        self._early: dict[int, tuple[int, np.ndarray | None, dict[int, ClassSum]]] = {}
 
     def merge(self, chunk: Chunk) -> None:
+        """Chunks may arrive in any order; the float sums are added in row order, so the
+        result is the sequential scan's whatever the executor."""
         idx = chunk.indices
+        if not len(idx):
+            return
         self.numbers[idx] = chunk.numbers
         for k in TEXTS:
             col = self.texts[k]
@@ -251,13 +231,19 @@ class _Totals:
         self.ext_ok[idx] = chunk.ext_ok
         self.phash[idx] = chunk.phash
         self.thumbs[idx] = chunk.thumbs
-        if chunk.channel_mean.shape[1] == self.ch_mean.shape[1]:
+        same = chunk.channel_mean.shape[1] == self.ch_mean.shape[1]
+        if same:
             self.ch_mean[idx] = chunk.channel_mean
             self.ch_sq[idx] = chunk.channel_sq
-            self.hist += chunk.hist
-        for label, cs in chunk.class_sums.items():
-            self.sums.setdefault(label, ClassSum.empty()).merge(cs)
         self.kept.update(chunk.kept)
+        self._early[int(idx[0])] = (len(idx), chunk.hist if same else None, chunk.class_sums)
+        while self._next in self._early:
+            rows, hist, sums = self._early.pop(self._next)
+            if hist is not None:
+                self.hist += hist
+            for label, cs in sums.items():
+                self.sums.setdefault(label, ClassSum.empty()).merge(cs)
+            self._next += rows
 
 
 def scan(
@@ -269,14 +255,19 @@ def scan(
     progress: bool = False,
     seed: int = 0,
     console: Console | None = None,
+    scheduler: str | None = None,
 ) -> ScanResult:
-    """Measure every sample of ``dataset`` (see the module docstring)."""
+    """Measure every sample of ``dataset`` (see the module docstring).
+
+    ``scheduler``: run the chunks on a Dask cluster instead of local processes
+    (``"local:N"`` or ``"tcp://host:8786"``: see :mod:`augwise.doctor.dask_scan`)."""
     t0 = time.perf_counter()
     n_workers = usable_cores() if workers is None else int(workers)
     if n_workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers!r}")
+    cluster = DaskScan(scheduler) if scheduler is not None else None
     total = sum(len(s) for s in dataset.splits)
-    use_processes = n_workers > 1 and total >= PROCESS_MIN_ROWS
+    use_processes = n_workers > 1 and total >= PROCESS_MIN_ROWS and cluster is None
     class_names, labels = _global_labels(dataset)
     channels = (
         dataset.train.x.shape[3] if dataset.train.x is not None else CHANNELS[color_mode]
@@ -286,8 +277,9 @@ def scan(
 
     def collect(processes: bool) -> _Totals:
         totals = _Totals(total, channels)
-        chunks = _chunks(_tasks(dataset, labels, color_mode, max_pixels, seed), n_workers,
-                         processes)
+        tasks = _tasks(dataset, labels, color_mode, max_pixels, seed)
+        chunks = (cluster.chunks(tasks) if cluster is not None
+                  else _chunks(tasks, n_workers, processes))
         next(chunks)  # workers start before the progress bar's thread does
         with contextlib.closing(chunks), Progress(
             "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
@@ -326,10 +318,13 @@ def scan(
         s.name: (value_range_of(s.x) if s.x is not None else (0.0, 255.0))
         for s in dataset.splits
     }
+    if cluster is not None:
+        n_workers, mode = cluster.workers, "dask"
+    else:
+        n_workers, mode = ((n_workers, "processes") if use_processes else (1, "sequential"))
     return ScanResult(
         table=table, thumbs=totals.thumbs, channel_mean=totals.ch_mean,
         channel_sq=totals.ch_sq, hist=totals.hist, class_sums=totals.sums, kept=totals.kept,
         class_names=class_names, value_ranges=value_ranges,
-        seconds=time.perf_counter() - t0, workers=n_workers if use_processes else 1,
-        mode="processes" if use_processes else "sequential", notes=notes,
+        seconds=time.perf_counter() - t0, workers=n_workers, mode=mode, notes=notes,
     )

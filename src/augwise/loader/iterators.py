@@ -18,7 +18,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Iterator as TypingIterator
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 
@@ -30,11 +30,12 @@ from augwise.io.sources import WHITE_LIST_FORMATS
 from augwise.loader.executor import Prefetcher, WorkerPool
 from augwise.loader.keras_pipeline import KerasPipeline
 from augwise.loader.labels import ArrayTargets, FileTargets
-from augwise.loader.options import FlowOptions
+from augwise.loader.options import FlowOptions, Shard
 from augwise.loader.pipeline import BatchImages, Pipeline, after
 
 Targets = ArrayTargets | FileTargets
 AnyPipeline = Pipeline | KerasPipeline
+It = TypeVar("It", bound="Iterator")
 
 
 class Made(NamedTuple):
@@ -103,6 +104,7 @@ class Iterator:
         self.lock = threading.Lock()
         self.index_array: np.ndarray | None = None
         self.epoch = 0
+        self.sharding = Shard()
         self.config = config
         self.engine = engine
         self.targets = targets
@@ -159,23 +161,73 @@ class Iterator:
         """Called by Keras at the start of an epoch; nothing to do."""
 
     def __len__(self) -> int:
-        return (self.n + self.batch_size - 1) // self.batch_size
+        return (self.sharding.size(self.n) + self.batch_size - 1) // self.batch_size
 
     # -- sample order -----------------------------------------------------------------
 
     def order(self, epoch: int) -> np.ndarray:
-        """Sample indices in the order of ``epoch`` (default mode)."""
+        """Sample indices in the order of ``epoch`` (default mode): this process's shard
+        of it when sharded (see :meth:`shard`)."""
         with self._order_lock:
             hit = self._orders.get(epoch)
             if hit is not None:
                 return hit
         order = self._streams.permutation(epoch, self.n) if self.shuffle else np.arange(self.n)
+        order = self.sharding.select(order)
         order.setflags(write=False)
         with self._order_lock:
             self._orders[epoch] = order
             while len(self._orders) > 2:
                 self._orders.popitem(last=False)
         return order
+
+    def shard(
+        self: It, rank: int | None = None, world_size: int | None = None, *,
+        drop_last: bool = False,
+    ) -> It:
+        """A copy of this iterator that gives process ``rank`` of ``world_size`` its
+        shard of every epoch (see :class:`~augwise.loader.options.Shard`: padded by
+        repeating the epoch's start, or cut with ``drop_last=True``, as
+        ``DistributedSampler`` does).  Without ``rank`` and ``world_size``: from
+        ``torch.distributed`` when it is initialised, else the whole epoch.
+
+        Every rank needs the same ``seed``: a sample's augmentation follows from
+        ``(seed, epoch, sample index)``, whichever rank draws it.  ``n``, ``filenames``
+        and ``classes`` still describe the whole dataset; ``len()`` counts the rank's
+        batches.  The shard is always of the whole dataset (sharding a shard re-shards).
+
+            >>> import numpy as np
+            >>> from augwise import ImageDataGenerator
+            >>> it = ImageDataGenerator().flow(np.zeros((10, 4, 4, 1)), batch_size=2, seed=0)
+            >>> part = it.shard(rank=1, world_size=4)
+            >>> len(it), len(part), part.order(0).size
+            (5, 2, 3)
+        """
+        sharding = Shard.resolve(rank, world_size, drop_last)
+        if sharding.world_size > 1:
+            if not self.engine.replayable:
+                raise ValueError(
+                    "shard: a keras_compat=True iterator draws from the global np.random, "
+                    "so ranks would not agree on the order; use keras_compat=False, or "
+                    "world_size=1 to give every rank the whole epoch"
+                )
+            if self.seed is None and self.config.seed is None:
+                raise ValueError(
+                    f"shard: world_size={sharding.world_size} needs the same seed on every "
+                    "rank, and this iterator's seed is drawn per process; pass seed=<int> "
+                    "to flow*() (or to ImageDataGenerator)"
+                )
+            if sharding.size(self.n) == 0:
+                raise ValueError(
+                    f"shard: drop_last=True leaves no samples per rank ({self.n} samples "
+                    f"across world_size={sharding.world_size}); use drop_last=False"
+                )
+        state = self.__getstate__()
+        state.update(sharding=sharding, _orders=OrderedDict(), index_array=None,
+                     batch_index=0)
+        copy: It = object.__new__(type(self))
+        copy.__setstate__(state)
+        return copy
 
     def _set_index_array(self) -> None:
         """Keras' reshuffle (the engine's order of the epoch)."""
@@ -193,7 +245,7 @@ class Iterator:
         if not isinstance(self.pipeline, Pipeline):
             raise TypeError("default-mode batches need a default pipeline")
         order = self.order(epoch)
-        end = min(self.n, self.batch_size * (idx + 1))
+        end = min(len(order), self.batch_size * (idx + 1))
         res = self.pipeline.run(epoch, order[self.batch_size * idx : end], after(order, end))
         return Made(epoch, res, self.targets.batch(res.x, res.sources[res.kept]))
 

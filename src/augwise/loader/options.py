@@ -3,7 +3,8 @@
 :class:`FlowOptions` holds every option of Keras' ``flow``, ``flow_from_directory`` and
 ``flow_from_dataframe`` (and augwise's own) that is not the data itself, checked when it
 is made.  The three ``flow*`` methods keep Keras' signatures and build one; the iterators
-take one (or its fields as keyword arguments).
+take one (or its fields as keyword arguments).  :class:`Shard` is the part of each epoch
+that one process of a distributed run gets (``it.shard(rank, world_size)``).
 
 >>> FlowOptions(target_size=[64, 64], shuffle=False).target_size
 (64, 64)
@@ -16,6 +17,7 @@ ValueError: batch_size must be >= 1, got 0
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from augwise.core.config import DATA_FORMATS
-from augwise.core.validate import check_bool, check_choice, check_int
+from augwise.core.validate import check_bool, check_choice, check_int, short_repr
 from augwise.io.decode import COLOR_MODES, DEFAULT_MAX_PIXELS, INTERPOLATIONS, check_max_pixels
 from augwise.io.sources import check_subset
 from augwise.loader.pipeline import ON_ERROR
@@ -133,10 +135,93 @@ class FlowOptions:
         return dataclasses.replace(self, **changes)
 
 
+@dataclass(frozen=True)
+class Shard:
+    """The part of each epoch that one process of a distributed run gets.
+
+    As ``torch.utils.data.DistributedSampler`` does: the epoch's order (the same on every
+    rank, from the shared seed) is padded up to a multiple of ``world_size`` by repeating
+    its start (``drop_last=True``: cut down to one instead), and rank ``r`` takes the
+    positions ``r, r + world_size, ...``.  So the ranks' shards are disjoint (but for the
+    padding), equally long, and together the whole epoch.
+
+        >>> Shard(rank=1, world_size=2).select(np.arange(5))
+        array([1, 3, 0])
+        >>> Shard(rank=1, world_size=2, drop_last=True).select(np.arange(5))
+        array([1, 3])
+    """
+
+    rank: int = 0
+    world_size: int = 1
+    drop_last: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("rank", "world_size"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+                raise TypeError(
+                    f"{name} must be an int, got {short_repr(value)}: pass the process's "
+                    "rank and the number of processes, e.g. rank=0, world_size=2"
+                )
+            self._set(name, int(value))
+        if self.world_size < 1:
+            raise ValueError(
+                f"world_size must be >= 1 (the number of processes), got {self.world_size}"
+            )
+        if not 0 <= self.rank < self.world_size:
+            raise ValueError(
+                f"rank must be in 0 .. world_size - 1 = {self.world_size - 1}, got "
+                f"{self.rank}: pass this process's rank, counted from 0"
+            )
+        self._set("drop_last", check_bool("drop_last", self.drop_last))
+
+    def _set(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+
+    @classmethod
+    def resolve(
+        cls, rank: int | None = None, world_size: int | None = None, drop_last: bool = False
+    ) -> Shard:
+        """``rank`` and ``world_size`` as given; a missing one from ``torch.distributed``
+        when it is initialised (torch is never imported for this), else rank 0 of 1.
+
+            >>> Shard.resolve(1, 4).rank, Shard.resolve().world_size
+            (1, 1)
+        """
+        if rank is None or world_size is None:
+            dist = sys.modules.get("torch.distributed")
+            if dist is not None and dist.is_available() and dist.is_initialized():
+                rank = dist.get_rank() if rank is None else rank
+                world_size = dist.get_world_size() if world_size is None else world_size
+            elif rank is None and world_size is None:
+                rank, world_size = 0, 1
+            else:
+                given, missing = ("rank", "world_size") if world_size is None else (
+                    "world_size", "rank")
+                raise ValueError(
+                    f"{missing} is missing: {given} was given without it and "
+                    "torch.distributed is not initialised; pass both rank= and "
+                    "world_size=, or neither to take them from torch.distributed"
+                )
+        return cls(rank, world_size, drop_last)
+
+    def size(self, n: int) -> int:
+        """Samples per rank in an epoch of ``n`` samples."""
+        return n // self.world_size if self.drop_last else -(-n // self.world_size)
+
+    def select(self, order: np.ndarray) -> np.ndarray:
+        """This rank's samples of the epoch order ``order``, in order."""
+        if self.world_size == 1:
+            return order
+        total = self.size(len(order)) * self.world_size
+        padded = np.resize(order, total) if total > len(order) else order[:total]
+        return padded[self.rank :: self.world_size]
+
+
 FIELDS = frozenset(f.name for f in dataclasses.fields(FlowOptions))
 _BOOLS = ("shuffle", "ignore_class_split", "follow_links", "keep_aspect_ratio",
           "validate_filenames", "verbose", "use_multiprocessing")
 _INTS = {"batch_size": 1, "seed": 0, "workers": 0, "max_queue_size": 1}  # name: minimum
 _OPTIONAL = ("seed", "workers")  # None: not given
 
-__all__ = ["FIELDS", "FlowOptions", "check_target_size"]
+__all__ = ["FIELDS", "FlowOptions", "Shard", "check_target_size"]

@@ -21,6 +21,15 @@ as with a ``DistributedSampler``.  After a pass in the main process the parent's
 ``keras_compat=True`` iterators draw from the global ``np.random``: ``num_workers=0``
 only (an error says so).
 
+Distributed training.  ``as_dataset(it, rank=r, world_size=w)`` gives process ``r`` of
+``w`` its shard of every epoch (see :meth:`augwise.loader.iterators.Iterator.shard`),
+as a ``DistributedSampler`` would: disjoint, equally long (padded by repeating the
+epoch's start, or cut with ``drop_last=True``), and each sample augmented as on one
+process.  Without ``rank`` and ``world_size`` they come from ``torch.distributed`` when
+it is initialised (an iterator already sharded with ``it.shard()`` keeps its shard);
+then ``ds.iterator`` is a sharded copy of ``it``, and ``it.epoch`` does not move.  Call
+``ds.set_epoch(epoch)`` on every rank, as with a ``DistributedSampler``.
+
 Skipped files.  Files skipped with ``on_error='skip'`` in worker processes are reported
 to the parent (see :mod:`augwise.loader.skiplog`): its ``it.skipped`` lists them.
 
@@ -46,6 +55,7 @@ import numpy as np
 
 from augwise.core.validate import check_bool
 from augwise.loader.iterators import Iterator
+from augwise.loader.options import Shard
 from augwise.loader.skiplog import SkipLog, owned_tempdir
 
 try:
@@ -181,10 +191,16 @@ class AugwiseDataset(IterableDataset):
     :func:`as_dataset`)."""
 
     def __init__(
-        self, iterator: Iterator, *, channels_first: bool = False, labels: Labels = "auto"
+        self, iterator: Iterator, *, channels_first: bool = False, labels: Labels = "auto",
+        rank: int | None = None, world_size: int | None = None, drop_last: bool = False,
     ) -> None:
         if not isinstance(iterator, Iterator):
             raise TypeError(f"iterator must be an augwise iterator, got {type(iterator).__name__}")
+        if rank is not None or world_size is not None or iterator.sharding.world_size == 1:
+            sharding = Shard.resolve(rank, world_size, drop_last)
+            if sharding != iterator.sharding:
+                iterator = iterator.shard(
+                    sharding.rank, sharding.world_size, drop_last=sharding.drop_last)
         self.iterator = iterator
         self.channels_first = check_bool("channels_first", channels_first)
         self.labels = labels
@@ -291,7 +307,8 @@ class AugwiseDataset(IterableDataset):
 
 
 def as_dataset(
-    iterator: Iterator, *, channels_first: bool = False, labels: Labels = "auto"
+    iterator: Iterator, *, channels_first: bool = False, labels: Labels = "auto",
+    rank: int | None = None, world_size: int | None = None, drop_last: bool = False,
 ) -> AugwiseDataset:
     """Wrap ``iterator`` for ``torch.utils.data.DataLoader(ds, batch_size=None)``.
 
@@ -300,7 +317,9 @@ def as_dataset(
     transposes channels-last image batches to ``(N, C, H, W)``.  ``labels="auto"`` gives
     class indices (``class_mode="sparse"``, integer ``y``) as ``torch.int64`` for
     ``CrossEntropyLoss`` and keeps float labels float; ``"keep"`` keeps the iterator's
-    dtypes; a ``torch.dtype`` casts the labels to it.
+    dtypes; a ``torch.dtype`` casts the labels to it.  ``rank``, ``world_size`` and
+    ``drop_last`` (``DistributedSampler``'s meaning; by default from ``torch.distributed``
+    when initialised) give this process its shard of every epoch.
 
         >>> import numpy as np
         >>> import torch
@@ -312,8 +331,11 @@ def as_dataset(
         >>> images, labels = next(iter(loader))
         >>> tuple(images.shape), images.dtype, labels.dtype, len(loader)
         ((16, 1, 16, 16), torch.float32, torch.int64, 4)
+        >>> len(as_dataset(it, rank=1, world_size=3))  # 22 of the 64 samples: 2 batches
+        2
     """
-    return AugwiseDataset(iterator, channels_first=channels_first, labels=labels)
+    return AugwiseDataset(iterator, channels_first=channels_first, labels=labels,
+                          rank=rank, world_size=world_size, drop_last=drop_last)
 
 
 __all__ = ["AugwiseDataset", "as_dataset"]

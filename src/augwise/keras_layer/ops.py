@@ -1,0 +1,135 @@
+"""The engine's transforms on Keras tensors, batched: draws, matrices, colour.
+
+The draws are the registry's own (:data:`augwise.core.transforms.TRANSFORMS`) run with
+:class:`KerasOps` instead of NumPy; the matrices compose exactly as
+:func:`augwise.core.geometry.transform_matrices` (about the pixel-centre grid's true
+centre, rotation @ shift @ shear @ zoom, then the flips), and the colour step is
+:func:`augwise.core.kernels.apply_colour` (channel shift, then brightness about the range
+floor, both clipped to the value range).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from augwise.core.config import AugmentConfig
+from augwise.core.transforms import SLOTS, TRANSFORMS, ArrayOps
+
+INTERPOLATIONS = {0: "nearest", 1: "bilinear"}  # interpolation_order -> Keras' name
+ValueRange = tuple[float, float]
+
+
+class KerasOps(ArrayOps):
+    """:class:`~augwise.core.transforms.ArrayOps` on backend tensors (``keras.ops``)."""
+
+    def full(self, like: Any, value: float) -> Any:
+        return ops.full((ops.shape(like)[0],), value, dtype="float32")
+
+    def where(self, cond: Any, a: float, b: float) -> Any:
+        return ops.where(cond, a, b)
+
+    def index(self, u: Any, k: int) -> Any:
+        return ops.minimum(ops.cast(ops.floor(u * k), "int32"), k - 1)
+
+    def to_float(self, x: Any) -> Any:
+        return ops.cast(x, "float32")
+
+    def take(self, values: tuple[float, ...], index: Any) -> Any:
+        return ops.take(ops.convert_to_tensor(values, dtype="float32"), index)
+
+    def columns(self, u: Any, cols: list[int]) -> Any:
+        return ops.take(u, ops.convert_to_tensor(cols, dtype="int32"), axis=1)
+
+    def flag(self, cond: Any, on: bool) -> Any:
+        return ops.logical_and(cond, on)
+
+
+KERAS_OPS = KerasOps()
+
+
+def draw(config: AugmentConfig, n: int, height: int, width: int, channels: int,
+         seed: Any) -> dict[str, Any]:
+    """Every (non-policy) transform's parameters for ``n`` images, as tensors.
+
+    ``seed``: a ``keras.random.SeedGenerator`` (or an int).  The slot layout is the
+    engine's, so each transform draws from its own uniforms.
+    """
+    u = keras.random.uniform((n, SLOTS), seed=seed)
+    out: dict[str, Any] = {}
+    for spec in TRANSFORMS:
+        if spec.kind != "policy":
+            out.update(spec.draw(spec.values(config), u, height, width, channels, xp=KERAS_OPS))
+    return out
+
+
+def _matrix(rows: list[list[Any]]) -> Any:
+    """``(n, 3, 3)`` from a 3x3 nest of ``(n,)`` tensors or numbers (first entry a tensor)."""
+    like = rows[0][0]
+    full = [[e if not isinstance(e, (int, float)) else ops.full_like(like, float(e))
+             for e in row] for row in rows]
+    return ops.stack([ops.stack(row, axis=-1) for row in full], axis=-2)
+
+
+def matrices(params: dict[str, Any], height: int, width: int) -> Any:
+    """``(n, 3, 3)`` output-to-input matrices of ``params``, as the engine builds them.
+
+    ``params`` holds ``theta``, ``tx``, ``ty``, ``shear``, ``zx``, ``zy`` (float
+    tensors) and ``flip_horizontal``, ``flip_vertical`` (bool tensors).
+    """
+    theta = params["theta"] * (3.141592653589793 / 180.0)
+    shear = params["shear"] * (3.141592653589793 / 180.0)
+    cos_t, sin_t = ops.cos(theta), ops.sin(theta)
+    rot = _matrix([[cos_t, -sin_t, 0], [sin_t, cos_t, 0], [0, 0, 1]])
+    shift = _matrix([[ops.ones_like(theta), 0, params["tx"]], [0, 1, params["ty"]], [0, 0, 1]])
+    sh = _matrix([[ops.ones_like(theta), -ops.sin(shear), 0], [0, ops.cos(shear), 0],
+                  [0, 0, 1]])
+    zoom = _matrix([[params["zx"], 0, 0], [0, params["zy"], 0], [0, 0, 1]])
+    cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
+    centre = ops.convert_to_tensor([[1.0, 0.0, cx], [0.0, 1.0, cy], [0.0, 0.0, 1.0]])
+    back = ops.convert_to_tensor([[1.0, 0.0, -cx], [0.0, 1.0, -cy], [0.0, 0.0, 1.0]])
+    core = ops.matmul(ops.matmul(ops.matmul(rot, shift), sh), zoom)
+    fh, fv = params["flip_horizontal"], params["flip_vertical"]
+    flip = _matrix([[ops.where(fh, -1.0, 1.0), 0, ops.where(fh, width - 1.0, 0.0)],
+                    [0, ops.where(fv, -1.0, 1.0), ops.where(fv, height - 1.0, 0.0)],
+                    [0, 0, 1]])
+    return ops.matmul(ops.matmul(ops.matmul(centre, core), back), flip)
+
+
+def warp(images: Any, m: Any, config: AugmentConfig) -> Any:
+    """One resample of channels-last ``images`` through the ``(n, 3, 3)`` matrices ``m``."""
+    n = ops.shape(m)[0]
+    rows = ops.reshape(m, (n, 9))[:, :6]
+    transform = ops.concatenate([rows, ops.zeros((n, 2), dtype=rows.dtype)], axis=1)
+    return ops.image.affine_transform(
+        images, ops.cast(transform, "float32"),
+        interpolation=INTERPOLATIONS[config.interpolation_order],
+        fill_mode=config.fill_mode, fill_value=config.cval, data_format="channels_last",
+    )
+
+
+def colour(images: Any, params: dict[str, Any], value_range: ValueRange) -> Any:
+    """Channel shift, then brightness about the range floor, each clipped to the range."""
+    lo, hi = value_range
+    out = images
+    shift = params.get("channel_shift")
+    if shift is not None:
+        out = ops.clip(out + ops.cast(shift, out.dtype)[:, None, None, :], lo, hi)
+    bright = params.get("brightness")
+    if bright is not None:
+        out = ops.clip(lo + (out - lo) * ops.cast(bright, out.dtype)[:, None, None, None], lo, hi)
+    return out
+
+
+def augment(images: Any, params: dict[str, Any], config: AugmentConfig,
+            value_range: ValueRange) -> Any:
+    """Apply drawn (or given) ``params`` to a channels-last batch: one warp, then colour."""
+    height, width = images.shape[1], images.shape[2]
+    out = images
+    if config.has_geometry:
+        out = warp(out, matrices(params, height, width), config)
+    if config.has_colour:
+        out = colour(out, params, value_range)
+    return out
