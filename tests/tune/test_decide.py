@@ -105,7 +105,9 @@ def test_noisy_rows_are_undecided_and_ask_for_seeds() -> None:
     d = decide.decide([tuned, none], rope=ROPE, rho=RHO)
     assert (d.recommended, d.verdict) == ("none", "undecided") and decide.needs_more_seeds(d)
     assert d.contested == ("none",)
-    assert "not separated after 3 seeds" in decide.sentence(d, ROPE)
+    text = decide.sentence(d, ROPE)
+    assert "not separated from it after 3 seeds" in text and "not a tie" in text
+    assert "tied" not in text
 
 
 def test_simplicity_order() -> None:

@@ -3,7 +3,8 @@ closely the export follows ``ImageDataGenerator``'s semantics.
 
     >>> from augwise.core.config import AugmentConfig
     >>> from augwise.export import emit_code
-    >>> print(emit_code(AugmentConfig(horizontal_flip=True), "albumentations").splitlines()[-3])
+    >>> code = emit_code(AugmentConfig(horizontal_flip=True), "albumentations")
+    >>> print(code.splitlines()[-2])
         A.HorizontalFlip(p=0.5),
 
 ``build_pipeline`` builds the same object live; ``measure`` draws images through augwise

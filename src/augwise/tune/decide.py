@@ -15,7 +15,9 @@ gives P(better by more than the ROPE), P(within the ROPE) and P(worse).
 
 The rule: a config is recommended over a simpler one only if it is better by more
 than the ROPE with probability >= ``THRESHOLD``; otherwise the simplest config that
-the best one does not clearly beat is recommended ("tied within noise").  Simplicity:
+the best one does not clearly beat is recommended: "tied within noise" when the two
+are equivalent (P(within the ROPE) >= ``THRESHOLD``), "not separated" (undecided, not
+a tie) when the evidence is short either way.  Simplicity:
 no augmentation, then fewer transforms; at equal count a parameter-free policy
 (TrivialAugment) comes first.
 
@@ -230,7 +232,9 @@ def sentence(decision: Decision, rope: float) -> str:
         how = (f"tied within noise: the difference is within ±{pts:g} points with "
                f"probability {c.p_rope:.2f}")
     else:
-        how = (f"tied within noise: not separated after {c.n} seeds "
-               f"(P(better by > {pts:g} points) = {c.p_better:.2f})")
+        how = (f"not separated from it after {c.n} seeds (P(better by > {pts:g} points) = "
+               f"{c.p_better:.2f}, below {THRESHOLD:g}; P(within ±{pts:g}) = "
+               f"{c.p_rope:.2f}: undecided, not a tie; more seeds or a larger validation "
+               "split would decide)")
     return (f"{decision.best} has the best mean but {decision.recommended} is simpler and "
             f"{how}, so {decision.recommended} is recommended.")

@@ -278,11 +278,15 @@ def summary_lines(res: TuneResult) -> list[str]:
     out = []
     verdict = {"simplest": "the best mean and the simplest",
                "better": "separated from every simpler config",
-               "tied": "tied within noise", "undecided": "tied within noise"}.get(
+               "tied": "tied within noise",
+               "undecided": "not separated: undecided, not a tie"}.get(
         res.decision.verdict, res.decision.verdict)
     if res.no_augmentation_best:
+        lead = ("**No augmentation is recommended**, the simplest config"
+                if res.decision.verdict == "undecided" else
+                "**No augmentation is the best choice** for this data at this budget")
         out.append(
-            "**No augmentation is the best choice** for this data at this budget: no "
+            f"{lead}: no "
             f"augmented config beat it by more than {100 * res.rope:g} points with "
             f"probability >= {decide.THRESHOLD:g} ({verdict})."
         )
