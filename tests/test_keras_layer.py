@@ -184,6 +184,14 @@ def test_identity_unless_training() -> None:
     assert not np.allclose(np.asarray(layer(x, training=True)), x)
 
 
+def test_wrong_rank_and_empty_batch() -> None:
+    layer = ImageDataAugmentation(rotation_range=30, seed=0)
+    with pytest.raises(ValueError, match=r"rank 3 \(one image\) or 4.*x\[\.\.\., None\]"):
+        layer(np.zeros((9, 11), np.float32), training=True)
+    empty = np.zeros((0, 9, 11, 3), np.float32)
+    assert tuple(layer(empty, training=True).shape) == (0, 9, 11, 3)
+
+
 def test_channels_first_and_single_image() -> None:
     x = np.random.default_rng(1).uniform(0, 255, (2, 9, 11, 3)).astype(np.float32)
     last = ImageDataAugmentation(rotation_range=30, horizontal_flip=True, seed=4)

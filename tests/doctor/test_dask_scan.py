@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from augwise.doctor.api import Diagnosis, diagnose
@@ -70,6 +71,14 @@ def test_bad_scheduler_is_refused(text: str) -> None:
         Scheduler.parse(text)
 
 
+def test_workers_with_scheduler_is_refused() -> None:
+    from augwise.doctor import diagnose
+
+    x = np.zeros((6, 8, 8, 1), np.uint8)
+    with pytest.raises(ValueError, match=r"^workers=2 and scheduler='local:2' both .* give one"):
+        diagnose((x, np.arange(6) % 2), workers=2, scheduler="local:2", progress=False)
+
+
 def test_urls_are_refused_with_the_fix() -> None:
     for value in ("s3://bucket/train", Path("gs://bucket/train")):
         with pytest.raises(ValueError, match=r"^test data .* is a URL: .*every Dask worker"):
@@ -128,3 +137,24 @@ def test_cli_bad_scheduler_or_url_exits_2(tree: Path, tmp_path: Path,
 def test_ctrl_c_stops_the_dask_scan(big_dir: Path, tmp_path: Path, moment: Any) -> None:
     stop(start("doctor", str(big_dir), "--scheduler", "local:2", "--out",
                str(tmp_path / "out")), moment)
+
+
+def test_spilled_rows_give_the_same_diagnosis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From SPILL_ROWS rows on, thumbnails and duplicate features are file-backed: the
+    diagnosis (duplicates included) is the heap's."""
+    from augwise.doctor import scan
+    from tests.doctor.planted import plant_copies
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (80, 16, 16), dtype=np.uint8)
+    y = np.arange(80) % 4
+    arrays, _ = plant_copies(x[:60], y[:60], x[60:], y[60:], per_kind=2, seed=0)
+    data = (arrays["x_train"], arrays["y_train"])
+    held = (arrays["x_test"], arrays["y_test"])
+    heap = diagnose(data, test=held, config=CONFIG, workers=1, progress=False)
+    monkeypatch.setattr(scan, "SPILL_ROWS", 1)
+    disk = diagnose(data, test=held, config=CONFIG, workers=1, progress=False)
+    assert isinstance(disk.context.scan.thumbs, np.memmap)
+    assert not isinstance(heap.context.scan.thumbs, np.memmap)
+    assert {"duplicates.exact", "duplicates.near"} <= {f.id for f in disk.findings}
+    assert _comparable(disk.to_dict()) == _comparable(heap.to_dict())

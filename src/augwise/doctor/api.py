@@ -219,6 +219,11 @@ def diagnose(
     """
     if scheduler is not None:
         scheduler = str(Scheduler.parse(scheduler))
+        if workers is not None:
+            raise ValueError(
+                f"workers={workers} and scheduler={scheduler!r} both choose where the scan "
+                "runs: give one (local:N sets the number of Dask worker processes)"
+            )
     for name, value in (("train", data), ("validation", validation), ("test", test)):
         refuse_url(name, value)
     flow_args: dict[str, Any] = {}

@@ -45,7 +45,7 @@ import cv2
 import numpy as np
 
 from augwise.core.machine import usable_cores
-from augwise.doctor.scan import ScanResult
+from augwise.doctor.scan import ScanResult, column
 
 NEAR_CORR = 0.93
 RATIO = 0.3  # a copy is at least this much closer than the image's usual look-alikes
@@ -219,7 +219,7 @@ def _features(thumbs: np.ndarray, workers: int) -> _Features:
     side = thumbs.shape[1] - 2 - 2 * (_MARGIN - RESIDUAL)
     coarse = np.zeros((n, COARSE_DIMS), np.float32)
     offset = np.zeros(n, np.float32)
-    fine = np.zeros((n, 2, side, side), np.int8)
+    fine = column((n, 2, side, side), np.int8)
 
     def run(start: int) -> None:
         aligned = align(thumbs[start:start + CHUNK])

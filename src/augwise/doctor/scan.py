@@ -4,7 +4,10 @@ The rows of all splits are cut into chunks measured by
 :func:`~augwise.doctor.measure.run_task` in worker processes when there are enough of them,
 else in the calling thread.  At most ``2 * workers + 2`` chunks are in flight and each
 returns only numbers, hashes and 32x32 thumbnails, so memory grows by about 1.4 KB per
-image whatever the image size (measured: docs/scaling.md).  A rich progress bar shows
+image whatever the image size (measured: docs/scaling.md).  From :data:`SPILL_ROWS` rows
+on, the thumbnails (and the near-duplicate search's features, see :func:`column`) live
+in an unlinked temporary file instead of the heap: the operating system pages them in
+and out, so the client's own memory grows by about 0.4 KB per image.  A rich progress bar shows
 the scan.  With a ``scheduler`` the same chunks run as Dask tasks
 (:mod:`augwise.doctor.dask_scan`), merged here the same way; the result does not depend
 on the executor.
@@ -20,6 +23,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Generator, Iterator
@@ -45,6 +49,7 @@ CHUNK_ROWS = 128
 STOP_JOIN_S = 1.0  # terminated workers get this long to exit before they are killed
 PROCESS_MIN_ROWS = 1500  # below this a process pool costs more than it saves
 KEEP_ROWS = 96  # colour thumbnails kept for the fill-artefact measurement
+SPILL_ROWS = 500_000  # from this many rows, per-row image data is kept on disk
 
 
 @dataclass
@@ -200,6 +205,20 @@ def _chunks(
     pool.shutdown()
 
 
+def column(shape: tuple[int, ...], dtype: type | np.dtype) -> np.ndarray:
+    """A zeroed array for per-row image data (thumbnails, features): on the heap below
+    :data:`SPILL_ROWS` rows, else mapped from an unlinked temporary file (freed with the
+    array), so that millions of rows do not need their size in RAM.
+
+        >>> column((3, 2), np.uint8).shape
+        (3, 2)
+    """
+    if shape[0] < SPILL_ROWS:
+        return np.zeros(shape, dtype)
+    with tempfile.TemporaryFile(prefix="augwise-doctor-") as f:
+        return np.memmap(f, dtype=dtype, mode="w+", shape=shape)
+
+
 class _Totals:
     """Merges chunks into preallocated columns and running aggregates."""
 
@@ -208,7 +227,7 @@ class _Totals:
         self.texts: dict[str, list[str]] = {k: [""] * total for k in TEXTS}
         self.ext_ok = np.ones(total, bool)
         self.phash = np.zeros(total, np.uint64)
-        self.thumbs = np.zeros((total, THUMB, THUMB), np.uint8)
+        self.thumbs = column((total, THUMB, THUMB), np.uint8)
         self.ch_mean = np.full((total, channels), np.nan, np.float32)
         self.ch_sq = np.full((total, channels), np.nan, np.float32)
         self.hist = np.zeros((channels, 256))

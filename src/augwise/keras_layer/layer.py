@@ -92,12 +92,20 @@ class ImageDataAugmentation(keras.layers.Layer):
         if not training or not self.config.augments:
             return inputs
         x = ops.convert_to_tensor(inputs, dtype=self.compute_dtype)
+        if len(x.shape) not in (3, 4):
+            raise ValueError(
+                f"ImageDataAugmentation takes images of rank 3 (one image) or 4 (a batch), "
+                f"got shape {tuple(x.shape)}: add a channel axis to greyscale images "
+                "(x[..., None])"
+            )
         single = len(x.shape) == 3
         if single:
             x = ops.expand_dims(x, 0)
         if self.data_format == "channels_first":
             x = ops.transpose(x, (0, 2, 3, 1))
         n, height, width, channels = ops.shape(x)
+        if isinstance(n, int) and n == 0:
+            return inputs
         out = augment(x, self.draw(n, height, width, channels), self.config, self.value_range)
         if self.data_format == "channels_first":
             out = ops.transpose(out, (0, 3, 1, 2))
