@@ -82,7 +82,7 @@ def export(
         console.print(f"[green]wrote[/green] {out}", highlight=False)
     if not measured:
         return
-    report = _measure(cfg, to, n, seed, console)
+    report = _measure(cfg, to, n, seed)
     console.print(equivalence_table(report))
     if check and report.differs:
         console.print("exit 1: a transform differs beyond tolerance or is not expressible "
@@ -90,7 +90,7 @@ def export(
         raise typer.Exit(1)
 
 
-def _measure(cfg: object, to: str, n: int, seed: int, console: Console) -> EquivalenceReport:
+def _measure(cfg: AugmentConfig, to: str, n: int, seed: int) -> EquivalenceReport:
     """``measure`` with a progress bar once it runs longer than a second."""
     start = time.monotonic()
     with Progress(TextColumn("measuring"), BarColumn(), MofNCompleteColumn(),
@@ -102,7 +102,7 @@ def _measure(cfg: object, to: str, n: int, seed: int, console: Console) -> Equiv
             if time.monotonic() - start > PROGRESS_AFTER_S:
                 bar.refresh()
 
-        return measure(cfg, to, n=n, seed=seed, progress=progress)  # type: ignore[arg-type]
+        return measure(cfg, to, n=n, seed=seed, progress=progress)
 
 
 EMIT_HELP = (f"Also write the config as code for these targets ({', '.join(TARGETS)}; "
