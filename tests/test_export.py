@@ -78,6 +78,19 @@ def test_keras_layer_snippet_compiles() -> None:
     assert scope["augment"].config.rotation_range == 10.0
 
 
+def test_keras_layer_snippet_leaves_out_what_the_layer_refuses() -> None:
+    cfg = AugmentConfig(policy="randaugment", policy_num_ops=3, rotation_range=10,
+                        interpolation_order=3)
+    code = emit_code(cfg, "keras-layer")
+    assert "ImageDataAugmentation({'rotation_range': 10.0})" in code
+    assert "# not expressible, left out: policy='randaugment'" in code
+    assert "interpolation_order=3 is not available" in code
+    scope: dict[str, Any] = {}
+    exec(compile(code, "<snippet>", "exec"), scope)
+    assert scope["augment"].config.policy is None
+    assert build_pipeline(cfg, "keras-layer").config.interpolation_order == 1
+
+
 def test_unknown_target_is_refused_naming_the_targets() -> None:
     with pytest.raises(ValueError, match="target must be one of keras, albumentations"):
         emit_code(AugmentConfig(), "opencv")

@@ -33,6 +33,7 @@ from augwise.core.sampling import RandomStreams, params_from_uniforms
 from augwise.core.transforms import active_transforms
 from augwise.export.mapping import check_target, make_context, make_plan
 from augwise.export.pipeline import build_pipeline
+from augwise.keras_layer.support import unsupported
 
 Status = Literal["equivalent", "differs", "not expressible"]
 Progress = Callable[[int, int], None]
@@ -249,7 +250,8 @@ def measure(config: AugmentConfig, target: str, n: int = 300, seed: int = 0, *,
         raise ValueError(f"n must be an integer >= 20 (images per transform), got {n!r}")
     h, w = PROBE_SIZE
     ctx = make_context(PROBE_SIZE, seed)
-    missing = {} if target == "keras-layer" else make_plan(config, target, ctx).missing
+    missing = (unsupported(config) if target == "keras-layer"
+               else make_plan(config, target, ctx).missing)
     specs = active_transforms(config)
     probes = {"geometry": coordinate_probe(h, w), "grey": np.full((h, w, 3), GREY, np.uint8),
               "photo": photo_probe(h, w)}

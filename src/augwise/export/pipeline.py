@@ -9,6 +9,7 @@ from typing import Any
 
 from augwise.core.config import AugmentConfig
 from augwise.export.mapping import Expr, Plan, Step, check_target, make_context, make_plan
+from augwise.keras_layer.support import layer_config, unsupported
 
 # target -> (import lines, module alias of the steps, container call)
 HEADERS = {
@@ -89,12 +90,15 @@ def plan_code(plan: Plan, config: AugmentConfig, seed: int | None = None) -> str
 
 
 def layer_code(config: AugmentConfig, seed: int | None = None) -> str:
-    """The snippet that puts augwise's own Keras layer into a model."""
-    args = repr(config.augmentation_only().non_default_dict())
+    """The snippet that puts augwise's own Keras layer into a model (what the layer
+    cannot mean is dropped, with a comment, as for the other targets)."""
+    args = repr(layer_config(config.augmentation_only()).non_default_dict())
     seed_arg = "" if seed is None else f", seed={seed}"
+    missing = unsupported(config)
     return "\n".join([
         f"# in-model Keras 3 layer with the semantics of {config.python_call()}",
         "# (one fused warp per image, active only in training; any Keras backend)",
+        *_comments([f"not expressible, left out: {why}" for why in missing.values()], ""),
         "import keras",
         "",
         "from augwise.keras import ImageDataAugmentation",
@@ -137,7 +141,7 @@ def build_pipeline(config: AugmentConfig, target: str, *,
     if check_target(target) == "keras-layer":
         from augwise.keras import ImageDataAugmentation
 
-        return ImageDataAugmentation(config.augmentation_only(), seed=seed)
+        return ImageDataAugmentation(layer_config(config.augmentation_only()), seed=seed)
     plan = make_plan(config, target, make_context(image_size, seed))
     module = load_library(target)
     home = module.layers if target == "keras" else module

@@ -1,5 +1,8 @@
-"""The Keras 3 layer (needs keras): see :mod:`augwise.keras`."""
+"""The Keras 3 layer (needs keras): see :mod:`augwise.keras`.  ``support`` (what the
+layer cannot mean) imports no keras."""
 
-from augwise.keras_layer.layer import ImageDataAugmentation
+from augwise._lazy import lazy_exports
 
-__all__ = ["ImageDataAugmentation"]
+__getattr__, __dir__ = lazy_exports(
+    __name__, {"ImageDataAugmentation": "augwise.keras_layer.layer"}, globals()
+)

@@ -13,7 +13,8 @@ except ImportError as exc:  # pragma: no cover - exercised without keras
     raise ImportError("augwise.keras needs Keras 3: pip install 'augwise[keras]'") from exc
 
 from augwise.core.config import AugmentConfig, config_fields, read_config
-from augwise.keras_layer.ops import INTERPOLATIONS, ValueRange, augment, draw
+from augwise.keras_layer.ops import ValueRange, augment, draw
+from augwise.keras_layer.support import unsupported
 
 _CONFIG_FIELDS = frozenset(f.name for f in config_fields()) - {"dtype"}  # dtype: the layer's
 
@@ -25,25 +26,13 @@ def _augmentation_config(config: AugmentConfig | Mapping[str, Any] | str | os.Pa
         cfg = config.replace(**idg_kwargs) if idg_kwargs else config
     else:
         cfg = read_config(config, overrides=idg_kwargs).config
-    if cfg.policy is not None:
-        raise ValueError(
-            f"policy={cfg.policy!r} is not available in the Keras layer (its colour ops "
-            "equalize, autocontrast, posterize and sharpness have no batched Keras kernel "
-            "yet): drop policy, or augment with augwise.ImageDataGenerator(...).flow()"
-        )
-    if cfg.keras_compat:
-        raise ValueError("keras_compat=True is not available in the Keras layer: it draws with "
-                         "augwise's default semantics; drop keras_compat")
+    for why in unsupported(cfg).values():
+        raise ValueError(why)
     if cfg.standardizes:
         raise ValueError(
             "the Keras layer only augments: drop rescale, the featurewise/samplewise "
             "options, zca_whitening and preprocessing_function (config.augmentation_only()) "
             "and add keras.layers.Rescaling/Normalization after the layer"
-        )
-    if cfg.interpolation_order not in INTERPOLATIONS:
-        raise ValueError(
-            f"interpolation_order={cfg.interpolation_order} is not available in the Keras "
-            "layer (keras.ops.image.affine_transform): use 0 (nearest) or 1 (bilinear)"
         )
     return cfg
 

@@ -10,6 +10,7 @@ floor, both clipped to the value range).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
@@ -17,8 +18,8 @@ from keras import ops
 
 from augwise.core.config import AugmentConfig
 from augwise.core.transforms import SLOTS, TRANSFORMS, ArrayOps
+from augwise.keras_layer.support import INTERPOLATIONS
 
-INTERPOLATIONS = {0: "nearest", 1: "bilinear"}  # interpolation_order -> Keras' name
 ValueRange = tuple[float, float]
 
 
@@ -79,8 +80,8 @@ def matrices(params: dict[str, Any], height: int, width: int) -> Any:
     ``params`` holds ``theta``, ``tx``, ``ty``, ``shear``, ``zx``, ``zy`` (float
     tensors) and ``flip_horizontal``, ``flip_vertical`` (bool tensors).
     """
-    theta = params["theta"] * (3.141592653589793 / 180.0)
-    shear = params["shear"] * (3.141592653589793 / 180.0)
+    theta = params["theta"] * (math.pi / 180.0)
+    shear = params["shear"] * (math.pi / 180.0)
     cos_t, sin_t = ops.cos(theta), ops.sin(theta)
     rot = _matrix([[cos_t, -sin_t, 0], [sin_t, cos_t, 0], [0, 0, 1]])
     shift = _matrix([[ops.ones_like(theta), 0, params["tx"]], [0, 1, params["ty"]], [0, 0, 1]])
