@@ -108,6 +108,41 @@ def test_noisy_rows_are_undecided_and_ask_for_seeds() -> None:
     text = decide.sentence(d, ROPE)
     assert "not separated from it after 3 seeds" in text and "not a tie" in text
     assert "tied" not in text
+    n = d.versus.seeds_to_decide if d.versus is not None else None
+    assert n is not None and n > 3 and f"about {n} seeds would decide" in text
+
+
+def _paired(mean: float, sd: float, n: int) -> tuple[list[float], list[float]]:
+    """Per-seed accuracies whose differences have exactly this mean and sample SD."""
+    z = np.linspace(-1.0, 1.0, n)
+    z = (z - z.mean()) / z.std(ddof=1)
+    b = [0.8] * n
+    return [0.8 + mean + sd * v for v in z], b
+
+
+@pytest.mark.parametrize(("mean", "sd", "n"), [(0.03, 0.035, 5), (0.012, 0.01, 3),
+                                                (0.0, 0.005, 3), (-0.025, 0.03, 3)])
+def test_seeds_to_decide_is_the_first_seed_count_that_decides(
+        mean: float, sd: float, n: int) -> None:
+    c = decide.compare(*_paired(mean, sd, n), rope=ROPE, rho=RHO)
+    assert not c.decided
+    m = c.seeds_to_decide
+    assert m is not None and m > n
+    assert decide.compare(*_paired(mean, sd, m), rope=ROPE, rho=RHO).decided
+    assert not decide.compare(*_paired(mean, sd, m - 1), rope=ROPE, rho=RHO).decided
+
+
+def test_no_seed_count_decides_a_gap_below_the_overlap_floor() -> None:
+    # the scale never falls below sqrt(rho / (1 - rho)) * sd = 0.5 * 4 = 2 points, so a
+    # 1.5-point gap (1 point past the ROPE) never reaches P = 0.9 on either side
+    c = decide.compare(*_paired(0.015, 0.04, 6), rope=ROPE, rho=RHO)
+    assert not c.decided and c.seeds_to_decide is None
+    none = _row("none", (0, 0), [0.80] * 6)
+    ta = _row("TrivialAugment", (1, 0), _paired(0.015, 0.04, 6)[0])
+    text = decide.sentence(decide.decide([ta, none], rope=ROPE, rho=RHO), ROPE)
+    assert "no number of seeds would decide" in text and "more training data" in text
+    assert decide.compare(*_paired(0.015, 0.04, 6), rope=ROPE, rho=RHO).to_dict()[
+        "seeds_to_decide"] is None
 
 
 def test_simplicity_order() -> None:

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from augwise.core.buffers import BufferPool
 from augwise.core.config import AugmentConfig
 from augwise.core.geometry import (
     keep_aspect_box,
@@ -186,6 +187,8 @@ class Pipeline:
         self.out_dtype = np.dtype(config.output_dtype or config.dtype)
         self._rescale_only = _rescale_only(config, self.out_dtype)
         self._tables: dict[tuple[int, int], tuple[BatchParams, np.ndarray]] = {}
+        # batch and stage arrays, reused once the caller has let go of them (see BufferPool)
+        self.buffers = BufferPool()
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
@@ -247,7 +250,7 @@ class Pipeline:
             if src.dtype == np.uint16:
                 return np.ascontiguousarray((src >> 8).astype(np.uint8))
             return np.ascontiguousarray(src.astype(np.uint8, copy=False))
-        out = np.empty(src.shape, dtype=self.out_dtype)
+        out = self.buffers.take(src.shape, self.out_dtype)
         if self._rescale_only is not None and np.can_cast(src.dtype, self.out_dtype, "safe"):
             # cast and rescale in one pass: the values cast exactly, so this is the same
             # arithmetic as a cast followed by ``*= rescale``
@@ -330,7 +333,11 @@ class ArrayPipeline(Pipeline):
         img = self.x[j]
         if self.config.data_format == "channels_first":
             img = img.transpose(1, 2, 0)
-        return np.ascontiguousarray(img, dtype=self.work_dtype)
+        if img.flags.c_contiguous and img.dtype == self.work_dtype:
+            return img
+        out = self.buffers.take(img.shape, self.work_dtype)
+        np.copyto(out, img, casting="unsafe")
+        return out
 
     def run(
         self, epoch: int, indices: np.ndarray, stand_ins: Iterable[int] | None = None
@@ -338,7 +345,7 @@ class ArrayPipeline(Pipeline):
         indices = np.asarray(indices, dtype=np.int64)
         params, matrices = self.plan(epoch, indices, len(self.x))
         h, w, c = self.hwc
-        stage = np.empty((len(indices), h, w, c), dtype=self.work_dtype)
+        stage = self.buffers.take((len(indices), h, w, c), self.work_dtype)
         moves = _moves(matrices, len(indices))
         if matrices is None or h * w < SMALL_IMAGE_PIXELS:
             # small images: gather the batch once, then one tight loop of warps
@@ -355,13 +362,15 @@ class ArrayPipeline(Pipeline):
         else:
             # uint8 warps gain most from never sampling outside the source (see
             # warp_framed); float rows of a large array are not in the CPU cache (warp_cold)
-            warp = warp_framed if self.work_dtype == np.uint8 else warp_cold
+            framed = self.work_dtype == np.uint8
             for i, j in enumerate(indices.tolist()):
                 src = self._image(j)
-                if moves[i]:
-                    warp(src, matrices[i, :2], stage[i], self.spec)
-                else:
+                if not moves[i]:
                     stage[i] = src
+                elif framed:
+                    warp_framed(src, matrices[i, :2], stage[i], self.spec)
+                else:
+                    warp_cold(src, matrices[i, :2], stage[i], self.spec, scratch=self.buffers)
         _colour(stage, params, self.value_range)
         if self._in_place:
             # already the output dtype and layout: standardise the stage itself (one pass
@@ -490,7 +499,7 @@ class FilePipeline(Pipeline):
         # transform) does
         bounds = frame_bounds(fit, th, tw)
         if dec.stored and not shrunk:  # from the decoded-image cache: not in the CPU cache
-            warp_cold(view, full[:2], out, spec, bounds)
+            warp_cold(view, full[:2], out, spec, bounds, scratch=self.buffers)
             return
         warp_into(view, full[:2], out, spec, bounds)
 
@@ -500,7 +509,7 @@ class FilePipeline(Pipeline):
         indices = np.asarray(indices, dtype=np.int64)
         params = self.params(epoch, indices)
         th, tw, c = self.hwc
-        stage = np.zeros((len(indices), th, tw, c), dtype=np.uint8)
+        stage = self.buffers.take((len(indices), th, tw, c), np.uint8)
         matrices = transform_matrices(params, th, tw) if self.augment else None
         moves = _moves(matrices, len(indices))
 
@@ -512,6 +521,8 @@ class FilePipeline(Pipeline):
             self.render(dec, m, stage[i])
 
         sources = fill_slots(indices, self.load, fill, stand_ins, self.skipped)
+        for i in np.flatnonzero(sources < 0).tolist():
+            stage[i] = 0  # a skipped file's slot (left out of the batch; saved as black)
         _colour(stage, params, self.stage_range(stage))
         return BatchImages(self.finish(stage, sources >= 0), indices, sources, params, stage)
 

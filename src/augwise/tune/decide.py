@@ -13,6 +13,13 @@ mean of the differences and scale ``sqrt((1/n + rho/(1 - rho)) * s^2)``, where
 Learning 52, 2003) for the overlap of the re-split training sets.  The posterior
 gives P(better by more than the ROPE), P(within the ROPE) and P(worse).
 
+The overlap term does not shrink with more seeds: however many seeds are added, the
+scale stays above ``sqrt(rho/(1 - rho)) * s``.  For an undecided comparison
+:attr:`Comparison.seeds_to_decide` says how many seeds would call it if the observed
+mean and spread held, or that none would.  Since ``s^2`` holds a validation-sampling
+part (about ``1/n_val``) and a training part, and ``rho/(1 - rho) = n_val/n_train``,
+that limit falls with more *training* data, not with a larger validation split.
+
 The rule: a config is recommended over a simpler one only if it is better by more
 than the ROPE with probability >= ``THRESHOLD``; otherwise the simplest config that
 the best one does not clearly beat is recommended: "tied within noise" when the two
@@ -59,6 +66,10 @@ class Comparison:
     p_better: float  # P(a - b > rope)
     p_rope: float  # P(|a - b| <= rope)
     p_worse: float  # P(a - b < -rope)
+    # undecided comparisons: the seeds at which the posterior would reach THRESHOLD if
+    # the observed mean and spread held (0: already decided or no spread measured;
+    # None: no number of seeds would, see the module docstring)
+    seeds_to_decide: int | None = 0
 
     @property
     def better(self) -> bool:
@@ -73,9 +84,10 @@ class Comparison:
         """Either clearly better, clearly equivalent or clearly worse."""
         return self.better or self.equivalent or self.p_worse >= THRESHOLD
 
-    def to_dict(self) -> dict[str, float | int]:
+    def to_dict(self) -> dict[str, float | int | None]:
         return {"n": self.n, "mean": self.mean, "low": self.low, "high": self.high,
-                "p_better": self.p_better, "p_rope": self.p_rope, "p_worse": self.p_worse}
+                "p_better": self.p_better, "p_rope": self.p_rope, "p_worse": self.p_worse,
+                "seeds_to_decide": self.seeds_to_decide}
 
 
 def correlation(n_train: int, n_val: int) -> float:
@@ -122,8 +134,42 @@ def compare(a: Sequence[float], b: Sequence[float], *, rope: float, rho: float) 
     p_worse = float(post.cdf(-rope))
     p_better = float(post.sf(rope))
     low, high = (float(v) for v in post.interval(LEVEL))
-    return Comparison(n, mean, low, high, p_better, max(0.0, 1.0 - p_better - p_worse),
-                      p_worse)
+    p_rope = max(0.0, 1.0 - p_better - p_worse)
+    decided = max(p_better, p_worse, p_rope) >= THRESHOLD
+    needed = 0 if decided else seeds_to_decide(mean, var, n, rope=rope, rho=rho)
+    return Comparison(n, mean, low, high, p_better, p_rope, p_worse, needed)
+
+
+MAX_PROJECTED_SEEDS = 1000
+
+
+def seeds_to_decide(mean: float, var: float, n: int, *, rope: float, rho: float) -> int | None:
+    """The fewest seeds (more than ``n``) at which the correlated t-test's posterior for
+    a difference of ``mean`` with per-seed variance ``var`` would put ``THRESHOLD`` on
+    one side of the ROPE or inside it; None when no number up to
+    :data:`MAX_PROJECTED_SEEDS` would (the overlap term's floor).
+
+        >>> seeds_to_decide(0.03, 0.035 ** 2, 5, rope=0.005, rho=0.2)
+        24
+        >>> seeds_to_decide(0.01, 0.035 ** 2, 5, rope=0.005, rho=0.2) is None
+        True
+    """
+    if var <= 0:
+        return 0
+
+    def decides(m: int) -> bool:
+        post = stats.t(df=m - 1, loc=mean, scale=math.sqrt((1 / m + rho / (1 - rho)) * var))
+        far = max(float(post.sf(rope)), float(post.cdf(-rope)))
+        inside = float(post.cdf(rope) - post.cdf(-rope))
+        return max(far, inside) >= THRESHOLD
+
+    if not decides(MAX_PROJECTED_SEEDS):
+        return None
+    lo, hi = n, MAX_PROJECTED_SEEDS  # decides(hi) holds; the seeds needed are in (lo, hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if decides(mid) else (mid, hi)
+    return hi
 
 
 @dataclass(frozen=True)
@@ -234,7 +280,18 @@ def sentence(decision: Decision, rope: float) -> str:
     else:
         how = (f"not separated from it after {c.n} seeds (P(better by > {pts:g} points) = "
                f"{c.p_better:.2f}, below {THRESHOLD:g}; P(within ±{pts:g}) = "
-               f"{c.p_rope:.2f}: undecided, not a tie; more seeds or a larger validation "
-               "split would decide)")
+               f"{c.p_rope:.2f}: undecided, not a tie; {_outlook(c)})")
     return (f"{decision.best} has the best mean but {decision.recommended} is simpler and "
             f"{how}, so {decision.recommended} is recommended.")
+
+
+def _outlook(c: Comparison) -> str:
+    """What would decide an undecided comparison, in words."""
+    if c.seeds_to_decide is None:
+        return ("no number of seeds would decide at this data size, as the re-split "
+                "training sets overlap; more training data would, a larger validation "
+                "split would not")
+    if c.seeds_to_decide:
+        return (f"about {c.seeds_to_decide} seeds would decide if the difference held "
+                f"(--max-seeds {c.seeds_to_decide})")
+    return "more seeds would decide"
