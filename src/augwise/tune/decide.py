@@ -156,6 +156,8 @@ def seeds_to_decide(mean: float, var: float, n: int, *, rope: float, rho: float)
     """
     if var <= 0:
         return 0
+    if n >= MAX_PROJECTED_SEEDS:
+        return None
 
     def decides(m: int) -> bool:
         post = stats.t(df=m - 1, loc=mean, scale=math.sqrt((1 / m + rho / (1 - rho)) * var))
@@ -289,8 +291,8 @@ def _outlook(c: Comparison) -> str:
     """What would decide an undecided comparison, in words."""
     if c.seeds_to_decide is None:
         return ("no number of seeds would decide at this data size, as the re-split "
-                "training sets overlap; more training data would, a larger validation "
-                "split would not")
+                "training sets overlap; more training data lowers that floor, a larger "
+                "validation split does not")
     if c.seeds_to_decide:
         return (f"about {c.seeds_to_decide} seeds would decide if the difference held "
                 f"(--max-seeds {c.seeds_to_decide})")
