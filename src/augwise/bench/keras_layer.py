@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from augwise.bench.quality import psnr
-from augwise.bench.workloads import BATCH_SIZE
+from augwise.bench.workloads import BATCH_SIZE, WORKLOADS
 from augwise.core.presets import CLASSIC_BALANCED
 
 SIZE = 224
@@ -95,7 +95,7 @@ def measure_keras_layer(quick: bool = False) -> dict[str, Any]:
     from augwise.keras_api.generator import ImageDataGenerator
     from augwise.keras_layer.layer import ImageDataAugmentation
 
-    images = 64 if quick else 256
+    images = WORKLOADS["keras_layer224"].images(quick)
     repeats = 1 if quick else 2
     x = _photo(images, SIZE)
     config = AugmentConfig(**CLASSIC_BALANCED)

@@ -84,10 +84,11 @@ def directory_profile(tree: Path, n: int = 512) -> dict[str, dict[str, float]]:
     from augwise.io import decode as decode_module
     from augwise.loader.pipeline import Pipeline
 
-    it = ImageDataGenerator(**REFERENCE_CONFIG).flow_from_directory(
-        str(tree), target_size=TARGET, batch_size=BATCH_SIZE, seed=0, workers=0,
-        shuffle=False, verbose=False,
-    )
+    flow: dict[str, Any] = {"target_size": TARGET, "batch_size": BATCH_SIZE, "seed": 0,
+                            "workers": 0, "shuffle": False, "verbose": False}
+    it = ImageDataGenerator(**REFERENCE_CONFIG).flow_from_directory(str(tree), **flow)
+    cached = ImageDataGenerator(**REFERENCE_CONFIG).flow_from_directory(
+        str(tree), cache="memory", **flow)
     batches = min(n, it.n) // BATCH_SIZE
     timer = StageTimer()
     timer.wrap(decode_module, "read_bytes", "read")
@@ -126,10 +127,6 @@ def directory_profile(tree: Path, n: int = 512) -> dict[str, dict[str, float]]:
                 best = stages
         return best
 
-    cached = ImageDataGenerator(**REFERENCE_CONFIG).flow_from_directory(
-        str(tree), target_size=TARGET, batch_size=BATCH_SIZE, seed=0, workers=0,
-        shuffle=False, verbose=False, cache="memory",
-    )
     try:
         it[0]
         floor_batch(0)

@@ -142,8 +142,8 @@ def doctor(
                       scheduler=scheduler)
     with console.status("writing the report", spinner="dots"):
         paths = report.write(result, out, versions=versions)
-        for path in write_snippets(result.fixed_config, targets, paths["config"]):
-            paths[path.suffixes[0].lstrip(".")] = path
+        written = write_snippets(result.fixed_config, targets, paths["config"])
+        paths.update(zip(targets, written, strict=True))
         if write_fixes is not None:
             paths["fixes"] = write_fixes
             write_data_fixes(result, write_fixes)

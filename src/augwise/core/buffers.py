@@ -74,7 +74,7 @@ class BufferPool:
         dt = np.dtype(dtype)
         key = (tuple(int(s) for s in shape), dt.str)
         with self._lock:
-            arrays = self._lists.setdefault(key, [])
+            arrays = self._lists.get(key, [])
             for a in arrays:
                 if sys.getrefcount(a) <= _IDLE_REFS:
                     self.reused += 1
@@ -82,12 +82,6 @@ class BufferPool:
             fresh = np.empty(key[0], dt)
             self.made += 1
             if len(arrays) < self.slots and self._bytes + fresh.nbytes <= self.max_bytes:
-                arrays.append(fresh)
+                self._lists.setdefault(key, arrays).append(fresh)
                 self._bytes += fresh.nbytes
             return fresh
-
-    def clear(self) -> None:
-        """Forget every kept array (those still held elsewhere live on there)."""
-        with self._lock:
-            self._lists.clear()
-            self._bytes = 0

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from augwise.core.buffers import BufferPool
 from augwise.core.geometry import single_matrix
 from augwise.core.params import TransformParams
 from augwise.core.policies import apply_colour_ops
@@ -451,14 +450,13 @@ def sampled_box(m23: np.ndarray, out_h: int, out_w: int, interpolation: int) -> 
 
 
 def warp_cold(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpec,
-              bounds: Bounds | None = None, scratch: BufferPool | None = None) -> None:
+              bounds: Bounds | None = None) -> None:
     """:func:`warp_into` for a source that is not in the CPU cache (a row of a large array,
     a cached decode): same result, about twice as fast.
 
     The warp reads its source in a rotated, scattered order; a plain copy of the band of
     rows it samples streams that memory in at full bandwidth first.  (With ``reflect`` or
-    ``wrap`` borders the whole image is copied, as samples can wrap to any row.)  The
-    copy goes into an array of ``scratch`` when given (no fresh pages per image).
+    ``wrap`` borders the whole image is copied, as samples can wrap to any row.)
     """
     h, w = dst.shape[:2]
     rows = src.shape[0]
@@ -466,11 +464,7 @@ def warp_cold(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpec,
     if spec.border in _BAND_BORDERS:
         _, by0, _, by1 = sampled_box(m23, h, w, spec.interpolation)
         y0, y1 = min(max(by0, 0), rows - 1), max(min(by1, rows - 1), 0)
-    if scratch is None:
-        band = src[y0 : y1 + 1].copy()
-    else:  # the first rows of an image-sized array: one shape to reuse, contiguous
-        band = scratch.take(src.shape, src.dtype)[: y1 + 1 - y0]
-        np.copyto(band, src[y0 : y1 + 1])
+    band = src[y0 : y1 + 1].copy()
     m = m23
     if y0:
         m = m23.copy()

@@ -484,11 +484,11 @@ def active_transforms(config: Any, *, fills: bool = False) -> list[TransformSpec
     return [s for s in TRANSFORMS if s.active(config) and (s.fills or not fills)]
 
 
-def draw_params(config: Any, u: np.ndarray, height: int, width: int,
-                channels: int) -> dict[str, Any]:
+def draw_params(config: Any, u: Any, height: int, width: int, channels: int,
+                xp: ArrayOps = NUMPY_OPS) -> dict[str, Any]:
     """Every transform's parameters drawn from uniform rows ``u``: ``BatchParams``
-    keyword arguments."""
+    keyword arguments (tensors with other array ops ``xp``; policies need NumPy)."""
     out: dict[str, Any] = {}
     for s in TRANSFORMS:
-        out.update(s.draw(s.values(config), u, height, width, channels))
+        out.update(s.draw(s.values(config), u, height, width, channels, xp=xp))
     return out

@@ -59,9 +59,6 @@ class Plan:
     notes: tuple[str, ...]
     missing: dict[str, str]  # transform -> why it is not expressible
 
-    def covered(self) -> list[str]:
-        return [name for s in self.steps for name in s.covers]
-
 
 @dataclass(frozen=True)
 class Context:

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -100,11 +100,6 @@ class EquivalenceReport:
             old = out.get(r.transform, "equivalent")
             out[r.transform] = r.status if order.index(r.status) > order.index(old) else old
         return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"target": self.target, "n": self.n, "seed": self.seed,
-                "image_size": list(self.image_size), "alpha": ALPHA,
-                "rows": [asdict(r) for r in self.rows]}
 
 
 # -- probes and recovery -------------------------------------------------------------

@@ -17,7 +17,6 @@ HEADERS = {
     "albumentations": (("import albumentations as A", "import cv2"), "A", "A.Compose"),
     "torchvision": (("from torchvision.transforms import v2",), "v2", "v2.Compose"),
 }
-INSTALL = {"keras": "keras", "albumentations": "albumentations", "torchvision": "torchvision"}
 LINE = 88
 
 
@@ -26,7 +25,7 @@ def load_library(target: str) -> Any:
     to install it otherwise."""
     name = {"keras": "keras", "albumentations": "albumentations",
             "torchvision": "torchvision.transforms.v2"}[target]
-    top = INSTALL[target]
+    top = target  # the pip extra and distribution share the target's name
     try:
         return importlib.import_module(name)
     except ImportError as exc:

@@ -17,7 +17,7 @@ import keras
 from keras import ops
 
 from augwise.core.config import AugmentConfig
-from augwise.core.transforms import SLOTS, TRANSFORMS, ArrayOps
+from augwise.core.transforms import SLOTS, ArrayOps, draw_params
 from augwise.keras_layer.support import INTERPOLATIONS
 
 ValueRange = tuple[float, float]
@@ -53,17 +53,14 @@ KERAS_OPS = KerasOps()
 
 def draw(config: AugmentConfig, n: int, height: int, width: int, channels: int,
          seed: Any) -> dict[str, Any]:
-    """Every (non-policy) transform's parameters for ``n`` images, as tensors.
+    """Every transform's parameters for ``n`` images, as tensors (the layer refuses
+    policies before this).
 
     ``seed``: a ``keras.random.SeedGenerator`` (or an int).  The slot layout is the
     engine's, so each transform draws from its own uniforms.
     """
     u = keras.random.uniform((n, SLOTS), seed=seed)
-    out: dict[str, Any] = {}
-    for spec in TRANSFORMS:
-        if spec.kind != "policy":
-            out.update(spec.draw(spec.values(config), u, height, width, channels, xp=KERAS_OPS))
-    return out
+    return draw_params(config, u, height, width, channels, xp=KERAS_OPS)
 
 
 def _matrix(rows: list[list[Any]]) -> Any:

@@ -10,9 +10,9 @@
 from __future__ import annotations
 
 from augwise.core.config import AugmentConfig
+from augwise.core.transforms import spec
 
 INTERPOLATIONS = {0: "nearest", 1: "bilinear"}  # interpolation_order -> Keras' name
-_POLICY_FIELDS = ("policy", "policy_num_ops", "policy_magnitude")
 
 
 def unsupported(cfg: AugmentConfig) -> dict[str, str]:
@@ -42,7 +42,7 @@ def layer_config(cfg: AugmentConfig) -> AugmentConfig:
     defaults = AugmentConfig()
     changes: dict[str, object] = {}
     if "policy" in missing:
-        changes.update({f: getattr(defaults, f) for f in _POLICY_FIELDS})
+        changes.update({f: getattr(defaults, f) for f in spec("policy").fields})
     if "keras_compat" in missing:
         changes["keras_compat"] = False
     if "interpolation_order" in missing:

@@ -187,7 +187,8 @@ class Pipeline:
         self.out_dtype = np.dtype(config.output_dtype or config.dtype)
         self._rescale_only = _rescale_only(config, self.out_dtype)
         self._tables: dict[tuple[int, int], tuple[BatchParams, np.ndarray]] = {}
-        # batch and stage arrays, reused once the caller has let go of them (see BufferPool)
+        # batch and stage arrays, reused once the caller has let go of them (see BufferPool;
+        # per-image temporaries are left to malloc, which reuses a block freed at once)
         self.buffers = BufferPool()
 
     def __getstate__(self) -> dict[str, object]:
@@ -333,11 +334,7 @@ class ArrayPipeline(Pipeline):
         img = self.x[j]
         if self.config.data_format == "channels_first":
             img = img.transpose(1, 2, 0)
-        if img.flags.c_contiguous and img.dtype == self.work_dtype:
-            return img
-        out = self.buffers.take(img.shape, self.work_dtype)
-        np.copyto(out, img, casting="unsafe")
-        return out
+        return np.ascontiguousarray(img, dtype=self.work_dtype)
 
     def run(
         self, epoch: int, indices: np.ndarray, stand_ins: Iterable[int] | None = None
@@ -362,15 +359,13 @@ class ArrayPipeline(Pipeline):
         else:
             # uint8 warps gain most from never sampling outside the source (see
             # warp_framed); float rows of a large array are not in the CPU cache (warp_cold)
-            framed = self.work_dtype == np.uint8
+            warp = warp_framed if self.work_dtype == np.uint8 else warp_cold
             for i, j in enumerate(indices.tolist()):
                 src = self._image(j)
-                if not moves[i]:
-                    stage[i] = src
-                elif framed:
-                    warp_framed(src, matrices[i, :2], stage[i], self.spec)
+                if moves[i]:
+                    warp(src, matrices[i, :2], stage[i], self.spec)
                 else:
-                    warp_cold(src, matrices[i, :2], stage[i], self.spec, scratch=self.buffers)
+                    stage[i] = src
         _colour(stage, params, self.value_range)
         if self._in_place:
             # already the output dtype and layout: standardise the stage itself (one pass
@@ -499,7 +494,7 @@ class FilePipeline(Pipeline):
         # transform) does
         bounds = frame_bounds(fit, th, tw)
         if dec.stored and not shrunk:  # from the decoded-image cache: not in the CPU cache
-            warp_cold(view, full[:2], out, spec, bounds, scratch=self.buffers)
+            warp_cold(view, full[:2], out, spec, bounds)
             return
         warp_into(view, full[:2], out, spec, bounds)
 
@@ -521,8 +516,7 @@ class FilePipeline(Pipeline):
             self.render(dec, m, stage[i])
 
         sources = fill_slots(indices, self.load, fill, stand_ins, self.skipped)
-        for i in np.flatnonzero(sources < 0).tolist():
-            stage[i] = 0  # a skipped file's slot (left out of the batch; saved as black)
+        stage[sources < 0] = 0  # skipped slots (left out): a reused stage holds old pixels
         _colour(stage, params, self.stage_range(stage))
         return BatchImages(self.finish(stage, sources >= 0), indices, sources, params, stage)
 

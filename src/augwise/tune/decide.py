@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -126,18 +126,27 @@ def compare(a: Sequence[float], b: Sequence[float], *, rope: float, rho: float) 
     if n < 2:
         return Comparison(n, mean, -math.inf, math.inf, 0.0, 0.0, 0.0)
     var = float(x.var(ddof=1))
-    scale = math.sqrt((1 / n + rho / (1 - rho)) * var)
-    if scale < 1e-12:  # identical differences on every seed: the posterior is a point
+    post = _posterior(mean, var, n, rho)
+    if post is None:  # identical differences on every seed: the posterior is a point
         better, worse = float(mean > rope), float(mean < -rope)
         return Comparison(n, mean, mean, mean, better, 1.0 - better - worse, worse)
-    post = stats.t(df=n - 1, loc=mean, scale=scale)
-    p_worse = float(post.cdf(-rope))
-    p_better = float(post.sf(rope))
     low, high = (float(v) for v in post.interval(LEVEL))
-    p_rope = max(0.0, 1.0 - p_better - p_worse)
-    decided = max(p_better, p_worse, p_rope) >= THRESHOLD
-    needed = 0 if decided else seeds_to_decide(mean, var, n, rope=rope, rho=rho)
-    return Comparison(n, mean, low, high, p_better, p_rope, p_worse, needed)
+    c = Comparison(n, mean, low, high, *_probabilities(post, rope))
+    if c.decided:
+        return c
+    return replace(c, seeds_to_decide=seeds_to_decide(mean, var, n, rope=rope, rho=rho))
+
+
+def _posterior(mean: float, var: float, n: int, rho: float) -> Any:
+    """The correlated t-test's posterior of the mean difference (None: a point)."""
+    scale = math.sqrt((1 / n + rho / (1 - rho)) * var)
+    return None if scale < 1e-12 else stats.t(df=n - 1, loc=mean, scale=scale)
+
+
+def _probabilities(post: Any, rope: float) -> tuple[float, float, float]:
+    """P(better by > rope), P(within the rope), P(worse by > rope)."""
+    p_better, p_worse = float(post.sf(rope)), float(post.cdf(-rope))
+    return p_better, max(0.0, 1.0 - p_better - p_worse), p_worse
 
 
 MAX_PROJECTED_SEEDS = 1000
@@ -160,10 +169,7 @@ def seeds_to_decide(mean: float, var: float, n: int, *, rope: float, rho: float)
         return None
 
     def decides(m: int) -> bool:
-        post = stats.t(df=m - 1, loc=mean, scale=math.sqrt((1 / m + rho / (1 - rho)) * var))
-        far = max(float(post.sf(rope)), float(post.cdf(-rope)))
-        inside = float(post.cdf(rope) - post.cdf(-rope))
-        return max(far, inside) >= THRESHOLD
+        return max(_probabilities(_posterior(mean, var, m, rho), rope)) >= THRESHOLD
 
     if not decides(MAX_PROJECTED_SEEDS):
         return None
