@@ -46,6 +46,28 @@ def test_emitted_albumentations_code_builds_the_pipeline() -> None:
                      "VerticalFlip"]
 
 
+@pytest.mark.parametrize("order", [0, 1, 2, 3, 4, 5])
+@pytest.mark.parametrize("fill_mode", ["nearest", "constant", "reflect", "wrap"])
+def test_albumentations_samples_and_fills_as_the_engine(order: int, fill_mode: str) -> None:
+    import albumentations as A
+
+    cfg = AugmentConfig(rotation_range=10, interpolation_order=order, fill_mode=fill_mode)
+    engine = WarpSpec.create(fill_mode, 0.0, order)
+    code = emit_code(cfg, "albumentations")
+    affine = _run_code(code).transforms[0]
+    assert isinstance(affine, A.Affine)
+    assert (affine.interpolation, affine.border_mode) == (engine.interpolation, engine.border)
+    built = build_pipeline(cfg, "albumentations").transforms[0]
+    assert (built.interpolation, built.border_mode) == (engine.interpolation, engine.border)
+
+
+def test_library_plans_refuse_the_keras_layer_target() -> None:
+    from augwise.export.mapping import make_plan
+
+    with pytest.raises(ValueError, match="'keras-layer' has no step plan"):
+        make_plan(AugmentConfig(rotation_range=10), "keras-layer")
+
+
 @pytest.mark.slow
 def test_emitted_keras_code_builds_the_pipeline() -> None:
     code = emit_code(RICH, "keras", image_size=(48, 64))

@@ -23,7 +23,8 @@ from typing import Any
 import cv2
 
 from augwise.core.config import AugmentConfig
-from augwise.core.transforms import active_transforms
+from augwise.core.kernels import BORDERS, ORDER_TO_CV
+from augwise.core.transforms import active_transforms, shift_limit
 
 TARGETS = ("keras", "albumentations", "torchvision", "keras-layer")
 LIBRARY_TARGETS = TARGETS[:3]
@@ -90,24 +91,22 @@ def _fraction(name: str, rng: Any, extent: int, ctx: Context) -> tuple[float, li
     if isinstance(rng, int):
         notes.append(f"{name}={rng}: IDG draws whole pixels in ±0..{rng - 1}; here a "
                      f"uniform fraction of {extent} px{size}")
-        return round((rng - 1) / extent, 6), notes
-    if rng >= 1:
+    elif rng >= 1:
         notes.append(f"{name}={rng:g} pixels as a fraction of {extent} px{size}")
-        return round(rng / extent, 6), notes
-    return float(rng), notes
+    else:
+        return float(rng), notes
+    return round(shift_limit(rng, extent) / extent, 6), notes
 
 
 def _pixels(name: str, rng: Any, extent: int, ctx: Context) -> tuple[int, list[str]]:
     """A shift range as whole pixels (albumentations' ``translate_px``)."""
     rng, notes = _no_list(name, rng)
-    if isinstance(rng, int):
-        return rng - 1, notes
-    if rng < 1:
+    if not isinstance(rng, int) and rng < 1:
         size = "" if ctx.size_given else " (set image_size to your images' size)"
         notes.append(f"{name}={rng:g} of {extent} px{size}, drawn in whole pixels")
-        return round(rng * extent), notes
-    notes.append(f"{name}={rng:g} px: drawn in whole pixels")
-    return round(rng), notes
+    elif not isinstance(rng, int):
+        notes.append(f"{name}={rng:g} px: drawn in whole pixels")
+    return round(shift_limit(rng, extent)), notes
 
 
 def _fraction_form(rng: Any) -> bool:
@@ -219,18 +218,27 @@ KERAS: dict[str, Rule] = {
 
 # -- albumentations 2.x --------------------------------------------------------------
 
-_CV_BORDERS = {"nearest": "BORDER_REPLICATE", "constant": "BORDER_CONSTANT",
-               "reflect": "BORDER_REFLECT", "wrap": "BORDER_WRAP"}
-_CV_INTERP = {0: "INTER_NEAREST", 1: "INTER_LINEAR"}
+# the names the emitted code spells the engine's OpenCV flags with (the flags themselves
+# come from the engine's tables, so the export samples and fills as the engine does)
+_CV_NAMES = ("INTER_NEAREST", "INTER_LINEAR", "INTER_CUBIC", "INTER_LANCZOS4",
+             "BORDER_REPLICATE", "BORDER_CONSTANT", "BORDER_REFLECT", "BORDER_WRAP")
 
 
-def _cv(name: str) -> Expr:
-    return Expr(f"cv2.{name}", getattr(cv2, name))
+def _cv(value: int, kind: str) -> Expr:
+    """The OpenCV constant ``value`` of ``kind`` ("INTER" or "BORDER") as code.
+
+    >>> _cv(cv2.INTER_LANCZOS4, "INTER").code
+    'cv2.INTER_LANCZOS4'
+    """
+    for name in _CV_NAMES:
+        if name.startswith(kind + "_") and getattr(cv2, name) == value:
+            return Expr(f"cv2.{name}", value)
+    raise ValueError(f"no cv2.{kind}_* name for {value!r}")
 
 
 def _affine_base(cfg: AugmentConfig) -> dict[str, Any]:
-    return {"interpolation": _cv(_CV_INTERP.get(cfg.interpolation_order, "INTER_CUBIC")),
-            "border_mode": _cv(_CV_BORDERS[cfg.fill_mode]), "fill": cfg.cval, "p": 1.0}
+    return {"interpolation": _cv(ORDER_TO_CV[cfg.interpolation_order], "INTER"),
+            "border_mode": _cv(BORDERS[cfg.fill_mode], "BORDER"), "fill": cfg.cval, "p": 1.0}
 
 
 def _alb_rotation(cfg: AugmentConfig, ctx: Context) -> Piece:
@@ -390,7 +398,10 @@ def make_plan(config: AugmentConfig, target: str, ctx: Context | None = None) ->
     """The steps of ``target`` for ``config``'s active transforms, in the registry's
     order; pieces aimed at the same class (albumentations' ``Affine``) merge."""
     ctx = ctx or make_context(None, None)
-    table = TABLES[check_target(target)]
+    if check_target(target) not in TABLES:
+        raise ValueError(f"target {target!r} has no step plan: emit_code and build_pipeline "
+                         "write and build it from the config directly")
+    table = TABLES[target]
     steps: dict[str, Step] = {}
     missing: dict[str, str] = {}
     for spec in active_transforms(config):
