@@ -257,6 +257,39 @@ def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     assert abs(k[:15].mean() - k[25:].mean()) < 60  # Keras ignores EXIF
 
 
+def _jpeg(exif: bytes | None, comment: bytes | None = None) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    kw: dict[str, Any] = {"quality": 90}
+    if exif is not None:
+        kw["exif"] = exif
+    if comment is not None:
+        kw["comment"] = comment
+    Image.fromarray(np.full((8, 8, 3), 90, np.uint8)).save(buf, "JPEG", **kw)
+    return buf.getvalue()
+
+
+def test_exif_is_found_by_walking_the_header_segments() -> None:
+    from augwise.io.decode import _has_exif
+
+    exif = Image.new("RGB", (1, 1)).getexif()
+    exif[0x0112] = 6
+    assert _has_exif(_jpeg(exif.tobytes()))
+    assert _has_exif(_jpeg(exif.tobytes(), comment=b"a comment before"))
+    assert not _has_exif(_jpeg(None))
+    assert not _has_exif(_jpeg(None, comment=b"Exif in a comment is not Exif"))
+    plain = _jpeg(None)
+    sos = plain.index(b"\xff\xda")
+    # "Exif" inside the compressed data is not a header segment
+    assert not _has_exif(plain[:sos] + plain[sos:] + b"Exif\x00\x00")
+    # a header that cannot be walked (garbage before a marker) falls back to a search
+    walked = plain[:2] + b"\x00\x00" + plain[2:]
+    assert not _has_exif(walked)
+    assert _has_exif(plain[:2] + b"\x00" + _jpeg(exif.tobytes())[2:])
+    assert not _has_exif(plain[:40])  # truncated header: no Exif, no error
+
+
 def test_sixteen_bit_images(tmp_path: Path) -> None:
     root = tmp_path / "d" / "a"
     root.mkdir(parents=True)

@@ -408,10 +408,13 @@ def remap_batch(src: np.ndarray, m23: np.ndarray, dst: np.ndarray, spec: WarpSpe
         k = stop - start
         xy = np.matmul(m64[start:stop], grid)  # (k, 2, h*w) source coordinates
         # OpenCV's own 1/32-pixel grid, so that the tile offsets added below are exact and
-        # an image's result does not depend on where it sits in the mosaic
+        # an image's result does not depend on where it sits in the mosaic (in place: at
+        # 28x28 the temporaries cost as much as the remap)
         np.clip(xy[:, 0], 0, w - 1, out=xy[:, 0])
         np.clip(xy[:, 1], 0, h - 1, out=xy[:, 1])
-        q = np.rint(xy * _SUBPIXELS).astype(np.float32)
+        xy *= _SUBPIXELS
+        np.rint(xy, out=xy)
+        q = xy.astype(np.float32)
         q *= np.float32(1 / _SUBPIXELS)
         sx = q[:, 0].reshape(k * h, w)
         sy = q[:, 1]

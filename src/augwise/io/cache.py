@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import os
 import struct
@@ -55,6 +56,7 @@ def stat_key(path: str) -> StatKey:
     return (st.st_size, st.st_mtime_ns)
 
 
+@functools.lru_cache(maxsize=64)
 def spec_key(spec: DecodeSpec) -> str:
     """The decode settings that change the decoded pixels, as a string."""
     return repr(spec)

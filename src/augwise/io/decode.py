@@ -197,8 +197,38 @@ def reduce_decoded(dec: Decoded, spec: DecodeSpec) -> Decoded:
     return Decoded(small, dec.full_hw, (sy * h / new_h, sx * w / new_w))
 
 
+def _has_exif(data: bytes) -> bool:
+    """Whether the JPEG ``data`` holds an Exif APP1 segment before its first scan.
+
+    Walks the marker segments from the start (a few steps, where searching the first
+    64 KiB for ``Exif`` read most of a small file on every decode); a header it cannot
+    walk falls back to that search.
+
+    >>> _has_exif(bytes.fromhex("ffd8ffe1000a457869660000aaaaffda"))
+    True
+    >>> _has_exif(bytes.fromhex("ffd8ffe000044a46ffda") + b"Exif")
+    False
+    """
+    pos, end = 2, len(data)
+    while pos + 4 <= end:
+        if data[pos] != 0xFF:
+            return data.find(b"Exif", 0, 65536) >= 0  # not a marker: not walkable
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+        elif marker in (0xDA, 0xD9):  # start of scan, end of image: no more headers
+            return False
+        elif 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            pos += 2
+        else:
+            if marker == 0xE1 and data.startswith(b"Exif\x00\x00", pos + 4):
+                return True
+            pos += 2 + ((data[pos + 2] << 8) | data[pos + 3])
+    return False
+
+
 def _exif_orientation(data: bytes) -> int:
-    if data.find(b"Exif", 0, 65536) < 0:
+    if not _has_exif(data):
         return 1
     try:
         with Image.open(io.BytesIO(data)) as img:

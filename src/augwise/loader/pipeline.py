@@ -343,7 +343,6 @@ class ArrayPipeline(Pipeline):
         params, matrices = self.plan(epoch, indices, len(self.x))
         h, w, c = self.hwc
         stage = self.buffers.take((len(indices), h, w, c), self.work_dtype)
-        moves = _moves(matrices, len(indices))
         if matrices is None or h * w < SMALL_IMAGE_PIXELS:
             # small images: gather the batch once, then one tight loop of warps
             batch = self.x[indices]
@@ -355,11 +354,12 @@ class ArrayPipeline(Pipeline):
             else:
                 m23 = np.ascontiguousarray(matrices[:, :2])
                 if not remap_batch(batch, m23, stage, self.spec):
-                    warp_batch(batch, m23, moves, stage, self.spec)
+                    warp_batch(batch, m23, _moves(matrices, len(indices)), stage, self.spec)
         else:
             # uint8 warps gain most from never sampling outside the source (see
             # warp_framed); float rows of a large array are not in the CPU cache (warp_cold)
             warp = warp_framed if self.work_dtype == np.uint8 else warp_cold
+            moves = _moves(matrices, len(indices))
             for i, j in enumerate(indices.tolist()):
                 src = self._image(j)
                 if moves[i]:
@@ -411,6 +411,8 @@ class FilePipeline(Pipeline):
         self.on_error = on_error
         self.skipped = SkipLog()
         self.resize_flag = NAME_TO_CV[interpolation]
+        self.resize_spec = self.spec.with_interpolation(self.resize_flag)
+        self._frames: dict[object, _Frame] = {}
         self.warp_spec = self.spec.with_interpolation(
             fused_interpolation(interpolation, config.interpolation_order)
         )
@@ -442,58 +444,76 @@ class FilePipeline(Pipeline):
             self.skipped.add(path, exc.reason)
             return None
 
-    def _box(self, dec: Decoded) -> tuple[float, float, float, float]:
+    def _frame(self, dec: Decoded) -> _Frame:
+        """The geometry of fitting ``dec`` to the target, computed once per decoded size."""
+        key = (dec.array.shape[:2], dec.full_hw, dec.scale)
+        frame = self._frames.get(key)
+        if frame is None:
+            frame = self._make_frame(dec)
+            if len(self._frames) >= _MAX_FRAMES:
+                self._frames.clear()
+            self._frames[key] = frame
+        return frame
+
+    def _make_frame(self, dec: Decoded) -> _Frame:
         fh, fw = dec.full_hw
         if self.keep_aspect_ratio:
-            box: tuple[float, float, float, float] = keep_aspect_box(fh, fw, *self.target)
+            whole: tuple[float, float, float, float] = keep_aspect_box(fh, fw, *self.target)
         else:
-            box = (0.0, 0.0, float(fw), float(fh))
+            whole = (0.0, 0.0, float(fw), float(fh))
         sy, sx = dec.scale
-        x0, y0, w, h = scale_box(box, 1.0 / sx, 1.0 / sy)
         # an exact fit (reduced to the target) stays exact despite the float division
-        return (_snap(x0), _snap(y0), _snap(w), _snap(h))
+        x0, y0, bw, bh = (_snap(v) for v in scale_box(whole, 1.0 / sx, 1.0 / sy))
+        rows, cols = dec.array.shape[:2]
+        # crop to whole pixels so borders behave as at the crop's edge, as in Keras
+        ix0, iy0 = math.floor(x0 + 1e-6), math.floor(y0 + 1e-6)
+        ix1 = min(cols, math.ceil(x0 + bw - 1e-6))
+        iy1 = min(rows, math.ceil(y0 + bh - 1e-6))
+        box = (x0 - ix0, y0 - iy0, bw, bh)
+        th, tw = self.target
+        fit = resize_matrix(box, th, tw)  # target frame -> view
+        fit.setflags(write=False)
+        crop_hw = (iy1 - iy0, ix1 - ix0)
+        return _Frame(
+            crop=(slice(iy0, iy1), slice(ix0, ix1)),
+            fit=fit,
+            bounds=frame_bounds(fit, th, tw),
+            copy=crop_hw == (th, tw) and box == (0, 0, tw, th),
+            resize=box[:2] == (0, 0) and (bw, bh) == (crop_hw[1], crop_hw[0]),
+        )
 
     def render(self, dec: Decoded, matrix: np.ndarray | None, out: np.ndarray) -> None:
         """Crop, resize and transform ``dec`` into ``out`` (H, W, C) with one resample."""
         src = dec.array
         if src.dtype != out.dtype:
             src = src.astype(out.dtype)
-        x0, y0, bw, bh = self._box(dec)
-        # crop to whole pixels so borders behave as at the crop's edge, as in Keras
-        ix0, iy0 = math.floor(x0 + 1e-6), math.floor(y0 + 1e-6)
-        ix1 = min(src.shape[1], math.ceil(x0 + bw - 1e-6))
-        iy1 = min(src.shape[0], math.ceil(y0 + bh - 1e-6))
-        view = src[iy0:iy1, ix0:ix1]
-        box = (x0 - ix0, y0 - iy0, bw, bh)
+        frame = self._frame(dec)
+        view = src[frame.crop]
         th, tw = self.target
-        fit = resize_matrix(box, th, tw)  # target frame -> view
         if matrix is None:
-            if view.shape[:2] == (th, tw) and box == (0, 0, tw, th):
+            if frame.copy:
                 out[...] = view
                 return
-            if box[:2] == (0, 0) and (bw, bh) == (view.shape[1], view.shape[0]):
+            if frame.resize:
                 res = cv2.resize(view, (tw, th), dst=out,
                                  interpolation=resize_method(self.resize_flag))
                 if res is not out:
                     out[...] = res.reshape(out.shape)
                 return
-            full = fit
-            spec = self.spec.with_interpolation(self.resize_flag)
+            full, spec = frame.fit, self.resize_spec
         else:
-            full = fit @ matrix
-            spec = self.warp_spec
+            full, spec = frame.fit @ matrix, self.warp_spec
         f = shrink_factor(full) if spec.interpolation != cv2.INTER_NEAREST else 1
-        shrunk = f >= 2 and min(view.shape[:2]) >= f
-        if shrunk:
+        bounds = frame.bounds
+        if f >= 2 and min(view.shape[:2]) >= f:
             # antialias: average f x f blocks (exact ratio: OpenCV's fast area path) so that
             # the less-reduced axis keeps < 2 source pixels per output pixel
             view = area_shrink(view, f)
             full = shrink_matrix(f) @ full
-            fit = shrink_matrix(f) @ fit
-        # constant fill keeps what falls inside the target frame, as Keras (resize, then
-        # transform) does
-        bounds = frame_bounds(fit, th, tw)
-        if dec.stored and not shrunk:  # from the decoded-image cache: not in the CPU cache
+            # constant fill keeps what falls inside the target frame, as Keras (resize,
+            # then transform) does
+            bounds = frame_bounds(shrink_matrix(f) @ frame.fit, th, tw)
+        elif dec.stored:  # from the decoded-image cache: not in the CPU cache
             warp_cold(view, full[:2], out, spec, bounds)
             return
         warp_into(view, full[:2], out, spec, bounds)
@@ -519,6 +539,23 @@ class FilePipeline(Pipeline):
         stage[sources < 0] = 0  # skipped slots (left out): a reused stage holds old pixels
         _colour(stage, params, self.stage_range(stage))
         return BatchImages(self.finish(stage, sources >= 0), indices, sources, params, stage)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """How a decoded image of one size maps onto the target: the crop of whole pixels,
+    the target-to-crop matrix, the target frame's rectangle in the crop (the pixels
+    constant fill keeps), and whether the crop is the target (``copy``) or only needs a
+    plain resize when nothing moves (``resize``)."""
+
+    crop: tuple[slice, slice]
+    fit: np.ndarray
+    bounds: tuple[float, float, float, float]
+    copy: bool
+    resize: bool
+
+
+_MAX_FRAMES = 256  # distinct decoded sizes remembered per pipeline
 
 
 def _snap(v: float) -> float:
