@@ -173,3 +173,37 @@ def test_area_reduce_fast_averages_only_where_bilinear_would_skip_pixels() -> No
     ref = cv2.resize(src, (224, 224), interpolation=cv2.INTER_AREA)
     lin = cv2.resize(src, (224, 224), interpolation=cv2.INTER_LINEAR)
     assert psnr(lin, ref) < psnr(fast, ref) < psnr(exact, ref)
+
+
+def test_frames_of_many_sizes_match_a_fresh_computation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-size geometry a file pipeline remembers (and forgets past its bound) gives
+    the batches it gives when computed afresh for every image."""
+    from augwise.loader import pipeline
+    from tests.conftest import photo
+
+    for k, (h, w) in enumerate([(40, 60), (61, 45), (90, 90), (33, 120), (70, 52)]):
+        (tmp_path / f"c{k % 2}").mkdir(exist_ok=True)
+        Image.fromarray(photo(h, w, seed=k)).save(tmp_path / f"c{k % 2}" / f"{k}.png")
+    cfg = {"rotation_range": 20, "zoom_range": (0.5, 2.5), "fill_mode": "constant"}
+
+    def batches() -> list[np.ndarray]:
+        out = []
+        for kw in ({}, {"keep_aspect_ratio": True}, {"cache": "memory"}):
+            it = ImageDataGenerator(**cfg).flow_from_directory(
+                str(tmp_path), target_size=(24, 32), batch_size=5, seed=1, shuffle=False,
+                verbose=False, **kw)
+            out += [it[0][0], it.epoch_batches(1).__next__()[0]]
+            it.close()
+        return out
+
+    remembered = batches()
+    monkeypatch.setattr(pipeline, "_MAX_FRAMES", 1)  # forgets at every new size
+    forgotten = batches()
+    computed = pipeline.FilePipeline._make_frame
+    monkeypatch.setattr(pipeline.FilePipeline, "_frame", computed)  # never remembers
+    fresh = batches()
+    for a, b, c in zip(remembered, forgotten, fresh, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
