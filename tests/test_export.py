@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import typer
 
-from augwise.cli.export_cmd import emit_targets, write_snippets
+from augwise.cli.emit import emit_targets, write_snippets
 from augwise.core.config import AugmentConfig
 from augwise.core.kernels import WarpSpec, apply_params
 from augwise.core.presets import CLASSIC_BALANCED

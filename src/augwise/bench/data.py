@@ -110,7 +110,15 @@ def _manifest_ok(root: Path, manifest: dict[str, object]) -> bool:
     if old.get("spec") != manifest["spec"] or old.get("sources") != manifest["sources"]:
         return False
     files = old.get("files")
-    return isinstance(files, list) and all((root / str(f)).is_file() for f in files)
+    if not isinstance(files, list) or not all((root / str(f)).is_file() for f in files):
+        return False
+    expected = {"manifest.json"} | {str(f).split("/")[0] for f in files}
+    extra = sorted(p.name for p in root.iterdir() if p.name not in expected)
+    if extra:  # a loader would read them as more classes: the figures would not compare
+        raise ValueError(f"the benchmark tree {root} holds entries it did not write: "
+                         f"{', '.join(extra[:5])}; move them out (or delete the tree to "
+                         "rebuild it)")
+    return True
 
 
 def build_jpeg_tree(
@@ -120,8 +128,12 @@ def build_jpeg_tree(
 ) -> Path:
     """Build (or reuse) the JPEG class-folder tree; returns its root folder."""
     spec = spec or TreeSpec()
+    base = Path(cache_dir or default_cache_dir())
+    if (base / "manifest.json").is_file():
+        raise ValueError(f"{base} is a benchmark tree itself (it holds manifest.json): "
+                         f"pass the folder that holds the trees, {base.parent}")
     sources = find_photos(photos)
-    root = Path(cache_dir or default_cache_dir()) / spec.name
+    root = base / spec.name
     manifest: dict[str, object] = {
         "spec": asdict(spec),
         "sources": [f"{p.name}:{p.stat().st_size}" for p in sources],

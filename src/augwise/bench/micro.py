@@ -1,4 +1,6 @@
-"""Where the time goes, per image, on one thread: ``python -m augwise.bench.micro [DIR]``.
+"""Where the time goes, per image, on one thread: ``python -m augwise.bench.micro [DIR]``
+(DIR: the folder that holds the benchmark's inputs, ``~/.cache/augwise/bench`` unless
+given; not a tree inside it).
 
 Prints JSON: CPU milliseconds per image (``time.thread_time``, OpenCV on one thread, the
 minimum over several rounds) for each stage of the directory job (read, decode, the

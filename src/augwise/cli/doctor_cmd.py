@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from augwise.cli.config_options import with_config_options
-from augwise.cli.export_cmd import EMIT_HELP, emit_targets, write_snippets
+from augwise.cli.emit import EMIT_HELP, emit_targets, write_snippets
 from augwise.cli.help import Command
 from augwise.cli.paths import check_writable
 from augwise.core.config import AugmentConfig, ReadConfig

@@ -105,32 +105,5 @@ def _measure(cfg: AugmentConfig, to: str, n: int, seed: int) -> EquivalenceRepor
         return measure(cfg, to, n=n, seed=seed, progress=progress)
 
 
-EMIT_HELP = (f"Also write the config as code for these targets ({', '.join(TARGETS)}; "
-             "comma-separated) beside the YAML.")
-
-
-def emit_targets(text: str | None) -> tuple[str, ...]:
-    """``--emit keras-layer,albumentations`` as targets (BadParameter naming --emit)."""
-    if not text:
-        return ()
-    names = tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
-    bad = [t for t in names if t not in TARGETS]
-    if bad or not names:
-        raise typer.BadParameter(f"--emit takes targets from {', '.join(TARGETS)} "
-                                 f"(comma-separated), got {text!r}")
-    return names
-
-
-def write_snippets(config: AugmentConfig, targets: tuple[str, ...], yaml_path: Path) -> list[Path]:
-    """Each target's code beside ``yaml_path``: ``fixed_config.yaml`` gets
-    ``fixed_config.albumentations.py`` and so on."""
-    paths = []
-    for target in targets:
-        path = yaml_path.with_name(f"{yaml_path.stem}.{target.replace('-', '_')}.py")
-        path.write_text(emit_code(config, target), encoding="utf-8")
-        paths.append(path)
-    return paths
-
-
 def register(app: typer.Typer) -> None:
     app.command("export", cls=Command)(export)

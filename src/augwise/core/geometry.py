@@ -11,52 +11,59 @@ so decoding, cropping, resizing, the random affine and the flips cost one resamp
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from augwise.core.arrayops import NUMPY_OPS, ArrayOps
 from augwise.core.params import BatchParams, TransformParams
 from augwise.core.policies import policy_matrix
 
 
-def _eye(n: int) -> np.ndarray:
-    return np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
-
-
-def augment_matrices(params: BatchParams, height: int, width: int) -> np.ndarray:
-    """``(n, 3, 3)`` matrices of rotation, shift, shear and zoom about the true centre.
+def affine_matrices(theta: Any, tx: Any, ty: Any, shear: Any, zx: Any, zy: Any,
+                    height: int, width: int, xp: ArrayOps = NUMPY_OPS) -> Any:
+    """``(n, 3, 3)`` matrices of rotation, shift, shear and zoom about the true centre,
+    from ``(n,)`` columns of parameters (degrees, pixels, zoom factors).
 
     ``tx`` moves along x (columns), ``ty`` along y (rows), both in pixels; a positive
     shift samples further right/down, so the content moves left/up, as in Keras.
+    ``xp``: the array functions (NumPy here; the Keras layer passes its tensor ops).
     """
-    n = len(params)
-    theta = np.deg2rad(params.theta)
-    shear = np.deg2rad(params.shear)
-    cos_t, sin_t = np.cos(theta), np.sin(theta)
-    rot = _eye(n)
-    rot[:, 0, 0], rot[:, 0, 1], rot[:, 1, 0], rot[:, 1, 1] = cos_t, -sin_t, sin_t, cos_t
-    shift = _eye(n)
-    shift[:, 0, 2], shift[:, 1, 2] = params.tx, params.ty
-    sh = _eye(n)
-    sh[:, 0, 1], sh[:, 1, 1] = -np.sin(shear), np.cos(shear)
-    zoom = _eye(n)
-    zoom[:, 0, 0], zoom[:, 1, 1] = params.zx, params.zy
-    core = rot @ shift @ sh @ zoom
+    theta, shear = xp.deg2rad(theta), xp.deg2rad(shear)
+    cos_t, sin_t = xp.cos(theta), xp.sin(theta)
+    rot = xp.matrices([[cos_t, -sin_t, 0.0], [sin_t, cos_t, 0.0], [0.0, 0.0, 1.0]], theta)
+    shift = xp.matrices([[1.0, 0.0, tx], [0.0, 1.0, ty], [0.0, 0.0, 1.0]], theta)
+    sh = xp.matrices([[1.0, -xp.sin(shear), 0.0], [0.0, xp.cos(shear), 0.0],
+                      [0.0, 0.0, 1.0]], theta)
+    zoom = xp.matrices([[zx, 0.0, 0.0], [0.0, zy, 0.0], [0.0, 0.0, 1.0]], theta)
+    core = xp.matmul(xp.matmul(xp.matmul(rot, shift), sh), zoom)
     cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
-    centre = np.array([[1.0, 0.0, cx], [0.0, 1.0, cy], [0.0, 0.0, 1.0]])
-    back = np.array([[1.0, 0.0, -cx], [0.0, 1.0, -cy], [0.0, 0.0, 1.0]])
-    return np.asarray(centre @ core @ back)
+    centre = xp.constant([[1.0, 0.0, cx], [0.0, 1.0, cy], [0.0, 0.0, 1.0]])
+    back = xp.constant([[1.0, 0.0, -cx], [0.0, 1.0, -cy], [0.0, 0.0, 1.0]])
+    return xp.matmul(xp.matmul(centre, core), back)
+
+
+def flip_matrices_of(horizontal: Any, vertical: Any, height: int, width: int,
+                     xp: ArrayOps = NUMPY_OPS) -> Any:
+    """``(n, 3, 3)`` output-frame flips from ``(n,)`` bool columns (applied after the
+    affine, as Keras does)."""
+    return xp.matrices([[xp.where(horizontal, -1.0, 1.0), 0.0,
+                         xp.where(horizontal, width - 1.0, 0.0)],
+                        [0.0, xp.where(vertical, -1.0, 1.0),
+                         xp.where(vertical, height - 1.0, 0.0)],
+                        [0.0, 0.0, 1.0]], horizontal)
+
+
+def augment_matrices(params: BatchParams, height: int, width: int) -> np.ndarray:
+    """:func:`affine_matrices` of a batch's parameters."""
+    return np.asarray(affine_matrices(params.theta, params.tx, params.ty, params.shear,
+                                      params.zx, params.zy, height, width))
 
 
 def flip_matrices(params: BatchParams, height: int, width: int) -> np.ndarray:
-    """``(n, 3, 3)`` output-frame flips (applied after the affine, as Keras does)."""
-    n = len(params)
-    out = _eye(n)
-    fh = params.flip_horizontal
-    fv = params.flip_vertical
-    out[fh, 0, 0] = -1.0
-    out[fh, 0, 2] = width - 1.0
-    out[fv, 1, 1] = -1.0
-    out[fv, 1, 2] = height - 1.0
-    return out
+    """:func:`flip_matrices_of` a batch's parameters."""
+    return np.asarray(flip_matrices_of(params.flip_horizontal, params.flip_vertical,
+                                       height, width))
 
 
 def resize_matrix(

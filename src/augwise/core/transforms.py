@@ -21,8 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import numpy as np
-
+from augwise.core.arrayops import NUMPY_OPS, ArrayOps
 from augwise.core.geometry import augment_matrices, flip_matrices
 from augwise.core.kernels import colour_lut
 from augwise.core.policies import (
@@ -143,38 +142,7 @@ class TransformSpec:
 # -- drawing ------------------------------------------------------------------------
 
 
-class ArrayOps:
-    """The few array functions the draws need, on NumPy arrays (:data:`NUMPY_OPS`).
 
-    Every draw takes ``xp`` so that the Keras layer (``augwise.keras_layer``) runs the
-    same draws on backend tensors with a subclass built on ``keras.ops``.
-    """
-
-    def full(self, like: Any, value: float) -> Any:
-        """An array shaped like the column ``like``, filled with ``value``."""
-        return np.full(like.shape[0], value, dtype=np.float64)
-
-    def where(self, cond: Any, a: float, b: float) -> Any:
-        return np.where(cond, a, b)
-
-    def index(self, u: Any, k: int) -> Any:
-        """Integer bins ``floor(u * k)`` of uniforms ``u``, at most ``k - 1``."""
-        return np.minimum((u * k).astype(np.int64), k - 1)
-
-    def to_float(self, x: Any) -> Any:
-        return x.astype(np.float64)
-
-    def take(self, values: tuple[float, ...], index: Any) -> Any:
-        return np.asarray(values, dtype=np.float64)[index]
-
-    def columns(self, u: Any, cols: list[int]) -> Any:
-        return u[:, cols]
-
-    def flag(self, cond: Any, on: bool) -> Any:
-        return np.asarray(cond & on, dtype=bool)
-
-
-NUMPY_OPS = ArrayOps()
 
 
 def _symmetric(value: float, u: Any, xp: ArrayOps) -> Any:

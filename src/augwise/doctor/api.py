@@ -217,13 +217,12 @@ def diagnose(
         >>> d.finding("config.no_seed").title  # and d.write("report/"): HTML, JSON, fixed YAML
         '...seed...'
     """
-    if scheduler is not None:
-        scheduler = str(Scheduler.parse(scheduler))
-        if workers is not None:
-            raise ValueError(
-                f"workers={workers} and scheduler={scheduler!r} both choose where the scan "
-                "runs: give one (local:N sets the number of Dask worker processes)"
-            )
+    where = None if scheduler is None else Scheduler.parse(scheduler)
+    if where is not None and workers is not None:
+        raise ValueError(
+            f"workers={workers} and scheduler={str(where)!r} both choose where the scan "
+            "runs: give one (local:N sets the number of Dask worker processes)"
+        )
     for name, value in (("train", data), ("validation", validation), ("test", test)):
         refuse_url(name, value)
     flow_args: dict[str, Any] = {}
@@ -265,7 +264,7 @@ def diagnose(
         (console or Console(stderr=True)).is_terminal)
     result = scan(dataset, color_mode=options.color_mode, max_pixels=max_image_pixels,
                   workers=workers, progress=show, seed=seed, console=console,
-                  scheduler=scheduler)
+                  scheduler=where)
     ctx = Context(dataset, result, setup, options, seed)
     findings, checks = run_checks(ctx)
     report = HarmReport.load(harm) if isinstance(harm, (str, os.PathLike)) else harm

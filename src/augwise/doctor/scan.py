@@ -39,7 +39,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from augwise.core.kernels import value_range_of
 from augwise.core.machine import usable_cores
-from augwise.doctor.dask_scan import DaskScan
+from augwise.doctor.dask_scan import DaskScan, Scheduler
 from augwise.doctor.interrupts import stop_signals_held
 from augwise.doctor.measure import NUMBERS, TEXTS, THUMB, Chunk, ClassSum, Task, run_task
 from augwise.io.datasets import DataSet
@@ -274,7 +274,7 @@ def scan(
     progress: bool = False,
     seed: int = 0,
     console: Console | None = None,
-    scheduler: str | None = None,
+    scheduler: str | Scheduler | None = None,
 ) -> ScanResult:
     """Measure every sample of ``dataset`` (see the module docstring).
 

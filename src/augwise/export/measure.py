@@ -28,8 +28,6 @@ from typing import Literal
 import numpy as np
 
 from augwise.core.config import AugmentConfig
-from augwise.core.kernels import WarpSpec, apply_params, value_range_of
-from augwise.core.sampling import RandomStreams, params_from_uniforms
 from augwise.core.transforms import active_transforms
 from augwise.export.mapping import check_target, make_context, make_plan
 from augwise.export.pipeline import build_pipeline
@@ -168,14 +166,10 @@ def colour_of(out: np.ndarray) -> dict[str, np.ndarray]:
 
 def engine_runner(config: AugmentConfig, seed: int) -> Runner:
     """augwise's kernels on a batch: image i gets the draw of sample i in epoch 0."""
-    spec = WarpSpec.create(config.fill_mode, config.cval, config.interpolation_order)
+    from augwise.preview.grid import augment_versions
 
     def run(images: np.ndarray) -> np.ndarray:
-        n, h, w, c = images.shape
-        params = params_from_uniforms(config, RandomStreams(seed).uniforms(0, np.arange(n)),
-                                      h, w, c)
-        vr = value_range_of(images)
-        return np.stack([apply_params(images[i], params.at(i), spec, vr) for i in range(n)])
+        return np.stack([shots[0] for shots, _ in augment_versions(images, config, 1, seed)])
 
     return run
 

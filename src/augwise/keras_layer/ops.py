@@ -1,30 +1,30 @@
 """The engine's transforms on Keras tensors, batched: draws, matrices, colour.
 
 The draws are the registry's own (:data:`augwise.core.transforms.TRANSFORMS`) run with
-:class:`KerasOps` instead of NumPy; the matrices compose exactly as
-:func:`augwise.core.geometry.transform_matrices` (about the pixel-centre grid's true
-centre, rotation @ shift @ shear @ zoom, then the flips), and the colour step is
+:class:`KerasOps` instead of NumPy, and so are the matrices
+(:func:`augwise.core.geometry.affine_matrices`, then the flips); the colour step is
 :func:`augwise.core.kernels.apply_colour` (channel shift, then brightness about the range
 floor, both clipped to the value range).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import keras
 from keras import ops
 
+from augwise.core.arrayops import ArrayOps
 from augwise.core.config import AugmentConfig
-from augwise.core.transforms import SLOTS, ArrayOps, draw_params
+from augwise.core.geometry import affine_matrices, flip_matrices_of
+from augwise.core.transforms import SLOTS, draw_params
 from augwise.keras_layer.support import INTERPOLATIONS
 
 ValueRange = tuple[float, float]
 
 
 class KerasOps(ArrayOps):
-    """:class:`~augwise.core.transforms.ArrayOps` on backend tensors (``keras.ops``)."""
+    """:class:`~augwise.core.arrayops.ArrayOps` on backend tensors (``keras.ops``)."""
 
     def full(self, like: Any, value: float) -> Any:
         return ops.full((ops.shape(like)[0],), value, dtype="float32")
@@ -47,6 +47,27 @@ class KerasOps(ArrayOps):
     def flag(self, cond: Any, on: bool) -> Any:
         return ops.logical_and(cond, on)
 
+    def deg2rad(self, x: Any) -> Any:
+        return ops.deg2rad(x)
+
+    def cos(self, x: Any) -> Any:
+        return ops.cos(x)
+
+    def sin(self, x: Any) -> Any:
+        return ops.sin(x)
+
+    def constant(self, rows: list[list[float]]) -> Any:
+        return ops.convert_to_tensor(rows, dtype="float32")
+
+    def matrices(self, rows: list[list[Any]], like: Any) -> Any:
+        full = [[ops.full_like(like, float(e), dtype="float32")
+                 if isinstance(e, (int, float)) else ops.cast(e, "float32") for e in row]
+                for row in rows]
+        return ops.stack([ops.stack(row, axis=-1) for row in full], axis=-2)
+
+    def matmul(self, a: Any, b: Any) -> Any:
+        return ops.matmul(a, b)
+
 
 KERAS_OPS = KerasOps()
 
@@ -63,37 +84,18 @@ def draw(config: AugmentConfig, n: int, height: int, width: int, channels: int,
     return draw_params(config, u, height, width, channels, xp=KERAS_OPS)
 
 
-def _matrix(rows: list[list[Any]]) -> Any:
-    """``(n, 3, 3)`` from a 3x3 nest of ``(n,)`` tensors or numbers (first entry a tensor)."""
-    like = rows[0][0]
-    full = [[e if not isinstance(e, (int, float)) else ops.full_like(like, float(e))
-             for e in row] for row in rows]
-    return ops.stack([ops.stack(row, axis=-1) for row in full], axis=-2)
-
-
 def matrices(params: dict[str, Any], height: int, width: int) -> Any:
-    """``(n, 3, 3)`` output-to-input matrices of ``params``, as the engine builds them.
+    """``(n, 3, 3)`` output-to-input matrices of ``params``: the engine's own
+    :func:`~augwise.core.geometry.affine_matrices` then flips, on tensors.
 
     ``params`` holds ``theta``, ``tx``, ``ty``, ``shear``, ``zx``, ``zy`` (float
     tensors) and ``flip_horizontal``, ``flip_vertical`` (bool tensors).
     """
-    theta = params["theta"] * (math.pi / 180.0)
-    shear = params["shear"] * (math.pi / 180.0)
-    cos_t, sin_t = ops.cos(theta), ops.sin(theta)
-    rot = _matrix([[cos_t, -sin_t, 0], [sin_t, cos_t, 0], [0, 0, 1]])
-    shift = _matrix([[ops.ones_like(theta), 0, params["tx"]], [0, 1, params["ty"]], [0, 0, 1]])
-    sh = _matrix([[ops.ones_like(theta), -ops.sin(shear), 0], [0, ops.cos(shear), 0],
-                  [0, 0, 1]])
-    zoom = _matrix([[params["zx"], 0, 0], [0, params["zy"], 0], [0, 0, 1]])
-    cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
-    centre = ops.convert_to_tensor([[1.0, 0.0, cx], [0.0, 1.0, cy], [0.0, 0.0, 1.0]])
-    back = ops.convert_to_tensor([[1.0, 0.0, -cx], [0.0, 1.0, -cy], [0.0, 0.0, 1.0]])
-    core = ops.matmul(ops.matmul(ops.matmul(rot, shift), sh), zoom)
-    fh, fv = params["flip_horizontal"], params["flip_vertical"]
-    flip = _matrix([[ops.where(fh, -1.0, 1.0), 0, ops.where(fh, width - 1.0, 0.0)],
-                    [0, ops.where(fv, -1.0, 1.0), ops.where(fv, height - 1.0, 0.0)],
-                    [0, 0, 1]])
-    return ops.matmul(ops.matmul(ops.matmul(centre, core), back), flip)
+    affine = affine_matrices(params["theta"], params["tx"], params["ty"], params["shear"],
+                             params["zx"], params["zy"], height, width, xp=KERAS_OPS)
+    flips = flip_matrices_of(params["flip_horizontal"], params["flip_vertical"], height,
+                             width, xp=KERAS_OPS)
+    return ops.matmul(affine, flips)
 
 
 def warp(images: Any, m: Any, config: AugmentConfig) -> Any:
