@@ -79,10 +79,13 @@ def plan(workloads: Sequence[str], quick: bool, workers: int, repeats: int) -> l
 
 
 def warmup_images(spec: RunSpec) -> int:
-    """A short warm-up (threads, pools, page cache); a full epoch to fill a cache."""
+    """The warm-up: as many images as the timed pass (threads, pools and buffers, page
+    cache, the kernel's huge pages all settled: measured, the first pass after a
+    4-batch-per-worker warm-up ran 6-9 % below the next ones for ``arr224``), for every
+    runner alike; a full epoch (0) to fill a cache."""
     if spec.variant == "cache" or spec.workload in MEMORY_ONLY:
         return 0
-    return min(spec.images, 4 * BATCH_SIZE * max(1, spec.workers or usable_cores()))
+    return spec.images
 
 
 def run_rounds(specs: list[RunSpec], timeout: float,
