@@ -142,9 +142,6 @@ class TransformSpec:
 # -- drawing ------------------------------------------------------------------------
 
 
-
-
-
 def _symmetric(value: float, u: Any, xp: ArrayOps) -> Any:
     return (2.0 * u - 1.0) * value if value else xp.full(u, 0.0)
 
