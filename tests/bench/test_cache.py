@@ -31,6 +31,19 @@ def epoch(it: Any, e: int) -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize("kind", ["memory", "disk"])
+def test_a_spec_that_cannot_be_hashed_still_hits(jpeg_tree: Path, tmp_path: Path,
+                                                 kind: str) -> None:
+    cache = make_cache(kind if kind == "memory" else str(tmp_path / "c"), None)
+    assert cache is not None
+    path = str(next(iter(jpeg_tree.glob("*/*.jpg"))))
+    spec = DecodeSpec(target_hw=[48, 64])  # type: ignore[arg-type]  # a list, as users write
+    first = cache.load(path, spec)
+    again = cache.load(path, DecodeSpec(target_hw=[48, 64]))  # type: ignore[arg-type]
+    np.testing.assert_array_equal(first.array, again.array)
+    assert (cache.hits, cache.misses) == (1, 1)
+
+
+@pytest.mark.parametrize("kind", ["memory", "disk"])
 def test_batches_identical_with_and_without_cache(jpeg_tree: Path, tmp_path: Path,
                                                   kind: str) -> None:
     cache = "memory" if kind == "memory" else str(tmp_path / "dc")
