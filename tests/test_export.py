@@ -61,6 +61,18 @@ def test_albumentations_samples_and_fills_as_the_engine(order: int, fill_mode: s
     assert (built.interpolation, built.border_mode) == (engine.interpolation, engine.border)
 
 
+@pytest.mark.parametrize("zero", [0, 0.0])
+def test_a_still_axis_exports_as_no_shift_without_a_note(zero: float,
+                                                         torchvision_v2: Any) -> None:
+    cfg = AugmentConfig(width_shift_range=5, height_shift_range=zero)
+    tv = build_pipeline(cfg, "torchvision", image_size=(48, 64))
+    assert tv.transforms[0].translate == (4 / 64, 0.0)
+    alb = build_pipeline(cfg, "albumentations", image_size=(48, 64)).transforms[0]
+    assert (alb.translate_px["x"], alb.translate_px["y"]) == ((-4, 4), (0, 0))
+    for target in ("torchvision", "albumentations"):
+        assert "height_shift_range" not in emit_code(cfg, target, image_size=(48, 64))
+
+
 def test_library_plans_refuse_the_keras_layer_target() -> None:
     from augwise.export.mapping import make_plan
 

@@ -31,14 +31,15 @@ def epoch(it: Any, e: int) -> list[np.ndarray]:
 
 
 @pytest.mark.parametrize("kind", ["memory", "disk"])
-def test_a_spec_that_cannot_be_hashed_still_hits(jpeg_tree: Path, tmp_path: Path,
-                                                 kind: str) -> None:
+def test_equal_specs_written_differently_share_entries(jpeg_tree: Path, tmp_path: Path,
+                                                      kind: str) -> None:
     cache = make_cache(kind if kind == "memory" else str(tmp_path / "c"), None)
     assert cache is not None
     path = str(next(iter(jpeg_tree.glob("*/*.jpg"))))
-    spec = DecodeSpec(target_hw=[48, 64])  # type: ignore[arg-type]  # a list, as users write
-    first = cache.load(path, spec)
-    again = cache.load(path, DecodeSpec(target_hw=[48, 64]))  # type: ignore[arg-type]
+    listed = DecodeSpec(target_hw=[48, 64], magnification=1)  # type: ignore[arg-type]
+    first = cache.load(path, listed)
+    again = cache.load(path, DecodeSpec(target_hw=(np.int64(48), 64), magnification=1.0,
+                                        max_pixels=np.int64(DecodeSpec().max_pixels or 1)))
     np.testing.assert_array_equal(first.array, again.array)
     assert (cache.hits, cache.misses) == (1, 1)
 

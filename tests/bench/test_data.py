@@ -3,6 +3,7 @@ wrote (a loader would read an extra folder as more classes)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,21 @@ def test_a_tree_given_as_the_cache_folder_is_refused(tmp_path: Path, photos: Pat
     with pytest.raises(ValueError, match="is a benchmark tree itself"):
         build_jpeg_tree(root, SPEC, photos)
     assert not (root / SPEC.name).exists()
+
+
+def test_a_stray_image_in_a_class_folder_is_refused(tmp_path: Path, photos: Path) -> None:
+    root = build_jpeg_tree(tmp_path / "cache", SPEC, photos)
+    (root / "class_00" / "extra.jpg").write_bytes((root / "class_01").iterdir().__next__()
+                                                   .read_bytes())
+    with pytest.raises(ValueError, match=r"class_00/extra\.jpg"):
+        build_jpeg_tree(tmp_path / "cache", SPEC, photos)
+
+
+def test_strays_are_refused_before_a_rebuild_too(tmp_path: Path, photos: Path) -> None:
+    root = build_jpeg_tree(tmp_path / "cache", SPEC, photos)
+    (root / "stray").mkdir()
+    (root / "notes.txt").write_text("a file beside the classes is not read: allowed")
+    with pytest.raises(ValueError, match="entries it did not write: stray"):
+        build_jpeg_tree(tmp_path / "cache", replace(SPEC, seed=1), photos)  # a rebuild
+    (root / "stray").rmdir()
+    assert build_jpeg_tree(tmp_path / "cache", replace(SPEC, seed=1), photos) == root

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -112,13 +113,28 @@ def _manifest_ok(root: Path, manifest: dict[str, object]) -> bool:
     files = old.get("files")
     if not isinstance(files, list) or not all((root / str(f)).is_file() for f in files):
         return False
-    expected = {"manifest.json"} | {str(f).split("/")[0] for f in files}
-    extra = sorted(p.name for p in root.iterdir() if p.name not in expected)
-    if extra:  # a loader would read them as more classes: the figures would not compare
-        raise ValueError(f"the benchmark tree {root} holds entries it did not write: "
-                         f"{', '.join(extra[:5])}; move them out (or delete the tree to "
-                         "rebuild it)")
+    _refuse_strays(root, {str(f) for f in files})
     return True
+
+
+_CLASS_DIR = re.compile(r"class_\d+")
+_TREE_FILE = re.compile(r"class_\d+/img_\d+\.jpg")
+
+
+def _refuse_strays(root: Path, files: set[str] | None = None) -> None:
+    """Raise if ``root`` holds what a directory loader would read and the tree did not
+    write: a folder that is not a class, or a file in a class folder that is not one of
+    ``files`` (not named like the tree's own files, before a build).  Files beside the
+    class folders are not read and are left alone."""
+    stray = sorted(p.name for p in root.iterdir()
+                   if p.is_dir() and not _CLASS_DIR.fullmatch(p.name))
+    inside = {f"{p.parent.name}/{p.name}" for p in root.glob("class_*/*")}
+    stray += sorted(inside - files if files is not None
+                    else {f for f in inside if not _TREE_FILE.fullmatch(f)})
+    if stray:  # a loader would read them as more classes or images: figures would not compare
+        raise ValueError(f"the benchmark tree {root} holds entries it did not write: "
+                         f"{', '.join(stray[:5])}; move them out (or delete the tree to "
+                         "rebuild it)")
 
 
 def build_jpeg_tree(
@@ -140,6 +156,8 @@ def build_jpeg_tree(
     }
     if _manifest_ok(root, manifest):
         return root
+    if root.is_dir():
+        _refuse_strays(root)
     rng = np.random.default_rng(spec.seed)
     per_source = np.bincount(np.arange(spec.files) % len(sources), minlength=len(sources))
     files: list[str] = []

@@ -87,6 +87,8 @@ def _no_list(name: str, rng: Any) -> tuple[Any, list[str]]:
 def _fraction(name: str, rng: Any, extent: int, ctx: Context) -> tuple[float, list[str]]:
     """A shift range (any of IDG's three forms) as a fraction of ``extent``."""
     rng, notes = _no_list(name, rng)
+    if not shift_limit(rng, extent):
+        return 0.0, notes  # no shift on this axis (the other one moves)
     size = "" if ctx.size_given else " (set image_size to your images' size)"
     if isinstance(rng, int):
         notes.append(f"{name}={rng}: IDG draws whole pixels in ±0..{rng - 1}; here a "
@@ -101,6 +103,8 @@ def _fraction(name: str, rng: Any, extent: int, ctx: Context) -> tuple[float, li
 def _pixels(name: str, rng: Any, extent: int, ctx: Context) -> tuple[int, list[str]]:
     """A shift range as whole pixels (albumentations' ``translate_px``)."""
     rng, notes = _no_list(name, rng)
+    if not shift_limit(rng, extent):
+        return 0, notes
     if not isinstance(rng, int) and rng < 1:
         size = "" if ctx.size_given else " (set image_size to your images' size)"
         notes.append(f"{name}={rng:g} of {extent} px{size}, drawn in whole pixels")

@@ -56,17 +56,10 @@ def stat_key(path: str) -> StatKey:
     return (st.st_size, st.st_mtime_ns)
 
 
-def spec_key(spec: DecodeSpec) -> str:
-    """The decode settings that change the decoded pixels, as a string (memoised: it
-    is asked for on every cache lookup)."""
-    try:
-        return _spec_key(spec)
-    except TypeError:  # a field that cannot be hashed (a list for a tuple): not memoised
-        return repr(spec)
-
-
 @functools.lru_cache(maxsize=64)
-def _spec_key(spec: DecodeSpec) -> str:
+def spec_key(spec: DecodeSpec) -> str:
+    """The decode settings that change the decoded pixels, as a string (memoised: it is
+    asked for on every cache lookup; equal specs print alike, see DecodeSpec)."""
     return repr(spec)
 
 

@@ -80,9 +80,17 @@ class DecodeSpec:
     def __post_init__(self) -> None:
         if self.color_mode not in COLOR_MODES:
             raise ValueError(f"color_mode must be one of {COLOR_MODES}, got {self.color_mode!r}")
-        check_max_pixels(self.max_pixels)
         if self.reduce not in REDUCE_MODES:
             raise ValueError(f"reduce must be one of {REDUCE_MODES}, got {self.reduce!r}")
+        # plain Python values, so that equal specs print alike (the decoded-image cache
+        # keys entries by this repr) and hash
+        if self.target_hw is not None:
+            object.__setattr__(self, "target_hw", (int(self.target_hw[0]),
+                                                   int(self.target_hw[1])))
+        object.__setattr__(self, "max_pixels", check_max_pixels(self.max_pixels))
+        object.__setattr__(self, "magnification", float(self.magnification))
+        object.__setattr__(self, "keep_aspect_ratio", bool(self.keep_aspect_ratio))
+        object.__setattr__(self, "exif", bool(self.exif))
 
 
 def check_max_pixels(value: Any) -> int | None:
@@ -202,7 +210,8 @@ def _has_exif(data: bytes) -> bool:
 
     Walks the marker segments from the start (a few steps, where searching the first
     64 KiB for ``Exif`` read most of a small file on every decode); a header it cannot
-    walk falls back to that search.
+    walk (stray bytes between segments, which the JPEG decoder refuses anyway) falls back
+    to that search.
 
     >>> _has_exif(bytes.fromhex("ffd8ffe1000a457869660000aaaaffda"))
     True
