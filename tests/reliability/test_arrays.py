@@ -185,3 +185,30 @@ def test_flow_argument_errors_name_the_argument(tmp_path: Any) -> None:
         gen.flow(5, np.arange(4))
     it = gen.flow(x, save_to_dir=tmp_path, save_format="JPEG", batch_size=2, workers=0)
     assert it[0].shape == (2, 8, 8, 3)
+
+
+@pytest.mark.parametrize("side", [12, 72])  # the small-image (mosaic) path and the per-image one
+@pytest.mark.parametrize("kind", ["whole", "fraction"])
+def test_float_arrays_warped_from_a_uint8_copy_give_the_same_batches(
+    side: int, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from augwise.core.presets import CLASSIC_BALANCED
+    from augwise.loader import pipeline
+    from tests.conftest import photo
+
+    x = np.stack([photo(side, side, seed=k) for k in range(16)]).astype(np.float32)
+    if kind == "fraction":
+        x += 0.25
+
+    def batches() -> tuple[list[np.ndarray], Any]:
+        it = ImageDataGenerator(**CLASSIC_BALANCED, rescale=1 / 255).flow(
+            x, batch_size=8, seed=1, workers=0)
+        return [np.array(it[0]), np.array(it[1])], it.pipeline
+
+    copied, pipe = batches()
+    assert pipe.source.dtype == (np.uint8 if kind == "whole" else np.float32)
+    monkeypatch.setattr(pipeline, "UINT8_COPY_MAX", 0)  # too large to copy: per image
+    direct, pipe2 = batches()
+    assert pipe2.source is pipe2.x
+    for a, b in zip(copied, direct, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -24,7 +24,7 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32",
                                                    reason="POSIX signals")]
 
-IMAGES = 6000  # enough for a scan of several seconds on worker processes
+IMAGES = 12000  # a scan of several seconds on worker processes, even on a busy machine
 EXIT_WITHIN_S = 2.0
 STATUS = {signal.SIGINT: (130, "interrupted"), signal.SIGTERM: (143, "terminated")}
 Moment = Callable[[subprocess.Popen[str]], None]
@@ -92,7 +92,10 @@ def stop(proc: subprocess.Popen[str], moment: Moment, sig: int = signal.SIGINT,
     the status, the one line on stderr, the time it took and that nothing is left."""
     try:
         moment(proc)
-        assert proc.poll() is None, "the command ended before the signal: make it longer"
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"the command ended (status {proc.returncode}) before the "
+                                 f"signal: make it longer\n{out[-800:]}\n{err[-800:]}")
         children = psutil.Process(proc.pid).children(recursive=True)
         sent = time.monotonic()
         os.killpg(proc.pid, sig)
@@ -105,7 +108,8 @@ def stop(proc: subprocess.Popen[str], moment: Moment, sig: int = signal.SIGINT,
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+        if proc.stdout is not None and not proc.stdout.closed:
+            proc.communicate()  # closes the pipes (else a later test warns on them)
     status, word = STATUS[signal.Signals(sig)]
     assert proc.returncode == status, err
     assert took <= EXIT_WITHIN_S, (took, err)
