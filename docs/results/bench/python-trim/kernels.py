@@ -7,7 +7,6 @@ decode variants (full, 6/8 DCT scale, fastupsample, RGBX) and the warp and reduc
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,19 +14,15 @@ import cv2
 import numpy as np
 import simplejpeg
 
+from augwise.bench.micro import per_image
+
 cv2.setNumThreads(1)
 TREE = Path.home() / ".cache/augwise/bench/jpeg-500x375-q90-n2000-c10"
 
 
-def per(fn: Callable[[int], object], n: int = 300, rounds: int = 5) -> float:
-    fn(0)
-    best = float("inf")
-    for _ in range(rounds):
-        t = time.thread_time()
-        for i in range(n):
-            fn(i)
-        best = min(best, (time.thread_time() - t) / n * 1e3)
-    return round(best, 4)
+def per(fn: Callable[[int], object]) -> float:
+    """CPU ms per call over 300 calls, best of 5 rounds (augwise.bench.micro's timer)."""
+    return round(per_image(fn, 300), 4)
 
 
 data = [p.read_bytes() for p in sorted(TREE.glob("*/*.jpg"))[:300]]
