@@ -174,3 +174,10 @@ def test_memory_cache_starts_empty_after_pickling(jpeg_tree: Path) -> None:
     cache.load(str(next(iter(jpeg_tree.glob("*/*.jpg")))), DecodeSpec())
     copy = pickle.loads(pickle.dumps(cache))
     assert copy.limit_bytes == 12345 and copy.stats()["entries"] == 0
+
+
+def test_a_malformed_decode_spec_is_refused_naming_its_fields() -> None:
+    with pytest.raises(ValueError, match="target_hw must be"):
+        DecodeSpec(target_hw=(1, 2, 3))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="magnification a number"):
+        DecodeSpec(magnification=None)  # type: ignore[arg-type]

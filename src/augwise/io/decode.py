@@ -84,11 +84,16 @@ class DecodeSpec:
             raise ValueError(f"reduce must be one of {REDUCE_MODES}, got {self.reduce!r}")
         # plain Python values, so that equal specs print alike (the decoded-image cache
         # keys entries by this repr) and hash
-        if self.target_hw is not None:
-            object.__setattr__(self, "target_hw", (int(self.target_hw[0]),
-                                                   int(self.target_hw[1])))
+        try:
+            if self.target_hw is not None:
+                height, width = (int(v) for v in self.target_hw)
+                object.__setattr__(self, "target_hw", (height, width))
+            object.__setattr__(self, "magnification", float(self.magnification))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"target_hw must be (height, width) in pixels and magnification "
+                             f"a number, got {self.target_hw!r} and {self.magnification!r}"
+                             ) from exc
         object.__setattr__(self, "max_pixels", check_max_pixels(self.max_pixels))
-        object.__setattr__(self, "magnification", float(self.magnification))
         object.__setattr__(self, "keep_aspect_ratio", bool(self.keep_aspect_ratio))
         object.__setattr__(self, "exif", bool(self.exif))
 
