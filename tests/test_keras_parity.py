@@ -20,7 +20,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 keras_image = pytest.importorskip("keras.src.legacy.preprocessing.image")
 KerasIDG = keras_image.ImageDataGenerator
 
-from augwise import ImageDataGenerator  # noqa: E402
+from augwise import ImageDataGenerator, Iterator  # noqa: E402
 
 # transformed pixels: scipy resampling in both, so only float rounding differs
 PIXEL_TOL = 1e-3
@@ -371,3 +371,113 @@ def test_keras_argument_errors_match() -> None:
             KerasIDG(**kwargs)
         with pytest.raises(ValueError, match=next(iter(kwargs))):
             ImageDataGenerator(**kwargs)
+
+
+@pytest.mark.parametrize("class_mode", ["input", None])
+@pytest.mark.parametrize("keras_compat", [False, True])
+def test_dataframe_without_labels_takes_y_col_none(
+    image_tree: Path, class_mode: str | None, keras_compat: bool
+) -> None:
+    """Keras does not read ``y_col`` when there are no labels: ``y_col=None`` is fine."""
+    df = _frame(image_tree).iloc[:-1]
+    kw: dict[str, Any] = {"directory": str(image_tree), "x_col": "filename", "y_col": None,
+          "class_mode": class_mode, "target_size": (8, 8), "shuffle": False, "batch_size": 5,
+          "weight_col": "w" if class_mode == "input" else None}
+    ours = ImageDataGenerator(keras_compat=keras_compat).flow_from_dataframe(df, **kw)
+    theirs = KerasIDG().flow_from_dataframe(df, **kw)
+    assert ours.filenames == theirs.filenames
+    a, b = ours[0], theirs[0]
+    assert type(a) is type(b) and len(a) == len(b)
+    if class_mode == "input":
+        np.testing.assert_array_equal(a[0], a[1])
+        assert a[0] is not a[1]
+        np.testing.assert_array_equal(a[2], b[2])
+    with pytest.raises(TypeError, match="y_col"):
+        ImageDataGenerator().flow_from_dataframe(df, **{**kw, "y_col": np.zeros(3)})
+
+
+class _Draws:
+    """A subclass body for Keras' and augwise's base ``Iterator``: each batch is its
+    indices and one draw from the global ``np.random`` (which the base class seeds)."""
+
+    def _get_batches_of_transformed_samples(self, index_array: np.ndarray) -> Any:
+        return index_array.tolist(), float(np.random.random())
+
+
+class _OurDraws(_Draws, Iterator):
+    pass
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("seed", [None, 7])
+def test_iterator_base_class_matches_keras(shuffle: bool, seed: int | None) -> None:
+    theirs_cls = type("Theirs", (_Draws, keras_image.Iterator), {})
+    ours, theirs = _OurDraws(11, 4, shuffle, seed), theirs_cls(11, 4, shuffle, seed)
+    assert len(ours) == len(theirs) == 3
+    assert (ours.n, ours.batch_size, ours.shuffle, ours.seed) == (11, 4, shuffle, seed)
+
+    def steps(it: Any) -> list[Any]:
+        out = [next(it) for _ in range(5)] + [it[i] for i in range(3)]
+        it.on_epoch_end()
+        return [*out, it[1], it.total_batches_seen, it.batch_index]
+
+    got, want = steps(ours), steps(theirs)
+    if seed is None:  # unseeded draws differ; the structure does not
+        got = [g[0] if isinstance(g, tuple) else g for g in got]
+        want = [w[0] if isinstance(w, tuple) else w for w in want]
+        if shuffle:
+            got, want = [len(g) if isinstance(g, list) else g for g in got], [
+                len(w) if isinstance(w, list) else w for w in want]
+    assert got == want
+    with pytest.raises(ValueError, match="length 3"):
+        ours[3]
+
+
+def test_iterator_base_class_contract() -> None:
+    empty = Iterator(0, 0, False, 0)
+    assert next(empty.index_generator).size == 0
+    with pytest.raises(NotImplementedError, match="_get_batches_of_transformed_samples"):
+        next(Iterator(3, 2, False, None))
+    with pytest.raises(TypeError, match="n must be"):
+        Iterator(2.5, 2, False, None)  # type: ignore[arg-type]
+    it = _OurDraws(5, 2, False, 0, workers=3)
+    assert (it.workers, it.use_multiprocessing, it.max_queue_size, it.num_batches) == (
+        3, False, 10, 3)
+    assert [it.next()[0], next(it)[0], it.next()[0], next(it)[0]] == [
+        [0, 1], [2, 3], [4], [0, 1]]
+    import pickle
+
+    again = pickle.loads(pickle.dumps(it))
+    assert again[2][0] == [4]
+
+
+@pytest.mark.parametrize("keras_compat", [False, True])
+def test_flow_iterators_have_next_method(fashion: Any, keras_compat: bool) -> None:
+    """``it.next()`` (tf.keras 2's and keras-preprocessing's method) is ``next(it)``."""
+    x = fashion.x_train[:20]
+    a = ImageDataGenerator(rotation_range=10, keras_compat=keras_compat).flow(
+        x, batch_size=8, seed=3, shuffle=True)
+    b = ImageDataGenerator(rotation_range=10, keras_compat=keras_compat).flow(
+        x, batch_size=8, seed=3, shuffle=True)
+    for _ in range(4):
+        np.testing.assert_array_equal(a.next(), next(b))
+
+
+def test_iterator_subclass_with_pydataset_fits_a_model() -> None:
+    """The documented recipe: mix ``keras.utils.PyDataset`` into a subclass for ``fit``."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    x = rng.random((20, 4), dtype=np.float32)
+    y = (x.sum(axis=1) > 2).astype(np.float32)
+
+    class Rows(Iterator, keras.utils.PyDataset):  # type: ignore[misc]
+        def _get_batches_of_transformed_samples(self, index_array: np.ndarray) -> Any:
+            return x[index_array], y[index_array]
+
+    it = Rows(20, 8, True, 0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    history = model.fit(it, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert it.total_batches_seen >= 6

@@ -44,6 +44,8 @@ def _check_column(name: str, value: Any, what: str = "a column name (str)") -> N
 
 
 def _check_y_col(y_col: Any, class_mode: str | None) -> None:
+    if y_col is None and class_mode in ("input", None):  # no labels: y_col is not read
+        return
     if not isinstance(y_col, list):
         _check_column("y_col", y_col, "a column name (str) or a list of column names")
         return

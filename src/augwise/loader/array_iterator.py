@@ -12,7 +12,7 @@ from augwise.core.stats import FeaturewiseStats
 from augwise.core.validate import check_finite, check_not_empty, short_repr
 from augwise.io.sources import split_problem, subset_rows
 from augwise.loader.engine import AnyEngine, engine_for
-from augwise.loader.iterators import Iterator, warn_channels
+from augwise.loader.iterators import FlowIterator, warn_channels
 from augwise.loader.labels import ArrayTargets
 from augwise.loader.options import FlowOptions
 from augwise.loader.pipeline import SAVE_FORMATS, SaveSpec
@@ -90,7 +90,7 @@ def _per_image(name: str, value: Any) -> np.ndarray:
     return array
 
 
-class NumpyArrayIterator(Iterator):
+class NumpyArrayIterator(FlowIterator):
     """Iterator over ``x`` (rank 4), optional ``y``, ``sample_weight`` and extra inputs.
 
     The other keyword arguments are :class:`~augwise.loader.options.FlowOptions` fields

@@ -35,7 +35,7 @@ from augwise.core.standardize import keras_standardize, standardize_batch
 from augwise.core.stats import FeaturewiseStats
 from augwise.io.cache import DecodedCache
 from augwise.loader.executor import Prefetcher
-from augwise.loader.iterators import AnyPipeline, Iterator
+from augwise.loader.iterators import AnyPipeline, FlowIterator
 from augwise.loader.keras_pipeline import (
     GLOBAL_RNG_LOCK,
     KerasArrayPipeline,
@@ -101,7 +101,7 @@ class AugwiseEngine:
 
     # -- batch order ----------------------------------------------------------------
 
-    def getitem(self, it: Iterator, idx: int) -> Any:
+    def getitem(self, it: FlowIterator, idx: int) -> Any:
         """Batch ``idx`` of the current epoch (negative: from the end)."""
         if idx < 0:
             idx += len(it)
@@ -111,7 +111,7 @@ class AugwiseEngine:
             it.total_batches_seen += 1
         return it._compute((it.epoch, idx))
 
-    def next(self, it: Iterator) -> Any:
+    def next(self, it: FlowIterator) -> Any:
         """The next batch, prefetched on the worker threads."""
         with it.lock:
             if it._stream is None:
@@ -129,17 +129,17 @@ class AugwiseEngine:
                 it.epoch += 1
         return it._deliver(next(stream))
 
-    def epoch_end(self, it: Iterator) -> None:
+    def epoch_end(self, it: FlowIterator) -> None:
         """Move to the next epoch (its order and parameters follow from the seed)."""
         with it.lock:
             it.epoch += 1
             it.index_array = None
             it._drop_stream()
 
-    def index_array(self, it: Iterator) -> np.ndarray:
+    def index_array(self, it: FlowIterator) -> np.ndarray:
         return it.order(it.epoch)
 
-    def epoch_batches(self, it: Iterator, epoch: int) -> TypingIterator[Any]:
+    def epoch_batches(self, it: FlowIterator, epoch: int) -> TypingIterator[Any]:
         keys = iter([(epoch, b) for b in range(len(it))])
         stream = Prefetcher(it._make, keys, it._pool.get(), it.max_queue_size)
         try:
@@ -252,7 +252,7 @@ class KerasCompatEngine:
 
     # -- batch order: Keras' Iterator -----------------------------------------------
 
-    def getitem(self, it: Iterator, idx: int) -> Any:
+    def getitem(self, it: FlowIterator, idx: int) -> Any:
         pipeline = _keras_pipeline(it)
         with GLOBAL_RNG_LOCK:
             if it.seed is not None:
@@ -266,7 +266,7 @@ class KerasCompatEngine:
             params = pipeline.draw(index_array)
         return _finish(it, pipeline, index_array, params, order, end)
 
-    def next(self, it: Iterator) -> Any:
+    def next(self, it: FlowIterator) -> Any:
         pipeline = _keras_pipeline(it)
         with GLOBAL_RNG_LOCK:
             index_array = next(it.index_generator)
@@ -274,14 +274,14 @@ class KerasCompatEngine:
             params = pipeline.draw(index_array)
         return _finish(it, pipeline, index_array, params, order, end)
 
-    def epoch_end(self, it: Iterator) -> None:
+    def epoch_end(self, it: FlowIterator) -> None:
         """Keras' reshuffle (from the global ``np.random``)."""
         it._set_index_array()
 
-    def index_array(self, it: Iterator) -> np.ndarray:
+    def index_array(self, it: FlowIterator) -> np.ndarray:
         return np.random.permutation(it.n) if it.shuffle else np.arange(it.n)
 
-    def epoch_batches(self, it: Iterator, epoch: int) -> TypingIterator[Any]:
+    def epoch_batches(self, it: FlowIterator, epoch: int) -> TypingIterator[Any]:
         """The batches through ``it[i]``, one after the other (Keras' draws are global)."""
         for i in range(len(it)):
             yield it[i]
@@ -329,14 +329,14 @@ def engine_for(config: AugmentConfig) -> AnyEngine:
     return _KERAS if config.keras_compat else DEFAULT_ENGINE
 
 
-def _keras_pipeline(it: Iterator) -> KerasPipeline:
+def _keras_pipeline(it: FlowIterator) -> KerasPipeline:
     if not isinstance(it.pipeline, KerasPipeline):
         raise TypeError("keras_compat batches need a Keras pipeline")
     return it.pipeline
 
 
 def _finish(
-    it: Iterator, pipeline: KerasPipeline, index_array: np.ndarray, params: KerasParams,
+    it: FlowIterator, pipeline: KerasPipeline, index_array: np.ndarray, params: KerasParams,
     order: np.ndarray, end: int,
 ) -> Any:
     res = pipeline.apply(index_array, params, after(order, end))

@@ -32,7 +32,7 @@ from augwise.io.sources import (
 )
 from augwise.loader.array_iterator import GeneratorLike, check_samples, save_spec
 from augwise.loader.engine import AnyEngine, engine_for
-from augwise.loader.iterators import Iterator, Made
+from augwise.loader.iterators import FlowIterator, Made
 from augwise.loader.labels import DATAFRAME_CLASS_MODES, FILE_CLASS_MODES, FileTargets
 from augwise.loader.options import FlowOptions
 
@@ -84,7 +84,7 @@ def _why_no_files(listing: Listing, subset: str | None, fraction: float) -> str:
     )
 
 
-class FileIterator(Iterator):
+class FileIterator(FlowIterator):
     """Shared set-up of the two file iterators (Keras' ``BatchFromFilesMixin``).
 
     Keyword arguments besides the data: :class:`~augwise.loader.options.FlowOptions`

@@ -35,7 +35,7 @@ from augwise.loader.pipeline import BatchImages, Pipeline, after
 
 Targets = ArrayTargets | FileTargets
 AnyPipeline = Pipeline | KerasPipeline
-It = TypeVar("It", bound="Iterator")
+It = TypeVar("It", bound="FlowIterator")
 
 
 class Made(NamedTuple):
@@ -61,71 +61,59 @@ class Engine(Protocol):
 
     def check_seed(self, seed: int) -> None: ...
 
-    def getitem(self, it: Iterator, idx: int) -> Any: ...
+    def getitem(self, it: FlowIterator, idx: int) -> Any: ...
 
-    def next(self, it: Iterator) -> Any: ...
+    def next(self, it: FlowIterator) -> Any: ...
 
-    def epoch_end(self, it: Iterator) -> None: ...
+    def epoch_end(self, it: FlowIterator) -> None: ...
 
-    def index_array(self, it: Iterator) -> np.ndarray: ...
+    def index_array(self, it: FlowIterator) -> np.ndarray: ...
 
-    def epoch_batches(self, it: Iterator, epoch: int) -> TypingIterator[Any]: ...
+    def epoch_batches(self, it: FlowIterator, epoch: int) -> TypingIterator[Any]: ...
 
 
 class Iterator:
-    """Base class of augwise's batch iterators (a ``keras.utils.PyDataset`` when Keras is
-    importable, see :mod:`augwise.loader.keras_adapter`).
+    """Keras' base class of image iterators: subclass it and implement
+    ``_get_batches_of_transformed_samples(index_array)``, as with Keras' ``Iterator``.
 
-    ``pipeline`` builds the batch pipeline from the iterator's random streams, so that it
-    is made once, with its final seed."""
+    The batch order is Keras' (``np.random`` seeded with ``seed + total_batches_seen``,
+    reshuffled by ``on_epoch_end``), because a subclass draws its own randomness; the
+    keyword arguments are ``keras.utils.PyDataset``'s.  augwise's own iterators
+    (:class:`FlowIterator` and below) derive from it with their own order and pipeline.
+    For ``model.fit``, mix ``keras.utils.PyDataset`` into a subclass, as Keras' base
+    class is one: ``class MyIterator(augwise.Iterator, keras.utils.PyDataset)``.
+
+        >>> import numpy as np
+        >>> class Squares(Iterator):
+        ...     def _get_batches_of_transformed_samples(self, index_array):
+        ...         return index_array ** 2
+        >>> it = Squares(5, 2, shuffle=False, seed=None)
+        >>> len(it), it[2].tolist(), next(it).tolist(), it.next().tolist()
+        (3, [16], [0, 1], [4, 9])
+    """
 
     white_list_formats = WHITE_LIST_FORMATS
 
     def __init__(
-        self,
-        n: int,
-        options: FlowOptions,
-        *,
-        config: AugmentConfig,
-        engine: Engine,
-        pipeline: Callable[[RandomStreams], AnyPipeline],
-        targets: Targets,
+        self, n: int, batch_size: int, shuffle: bool, seed: int | None, *,
+        workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10,
     ) -> None:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise TypeError(f"n must be the number of samples (an int >= 0), got {n!r}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            raise TypeError(f"batch_size must be an int, got {batch_size!r}")
         self.n = int(n)
-        self.options = options
-        self.batch_size = options.batch_size
-        seed = options.seed
-        if seed is not None:
-            engine.check_seed(seed)
+        self.batch_size = int(batch_size)
         self.seed = seed
-        self.shuffle = options.shuffle
+        self.shuffle = shuffle
         self.batch_index = 0
         self.total_batches_seen = 0
         self.lock = threading.Lock()
         self.index_array: np.ndarray | None = None
-        self.epoch = 0
-        self.sharding = Shard()
-        self.config = config
-        self.engine = engine
-        self.targets = targets
-        self.last_batch: BatchImages | None = None
-        self._workers = default_workers() if options.workers is None else options.workers
-        self._use_multiprocessing = options.use_multiprocessing
-        self._max_queue_size = options.max_queue_size
-        self.resolved_seed = resolve_seed(seed if seed is not None else config.seed)
-        self._streams = RandomStreams(self.resolved_seed)
-        self.pipeline = pipeline(self._streams)
-        self._orders: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._order_lock = threading.Lock()
-        self._pool = WorkerPool(self._workers)
-        self._stream: Prefetcher[tuple[int, int], Any] | None = None
-        self._flow_window: tuple[np.ndarray, int] = (np.arange(0), 0)  # compat: order, end
+        self._workers = workers
+        self._use_multiprocessing = use_multiprocessing
+        self._max_queue_size = max_queue_size
         self.index_generator = self._flow_index()
-
-    @property
-    def keras_compat(self) -> bool:
-        """Whether batches are Keras 3.15's, bug for bug (``config.keras_compat``)."""
-        return self.engine.name == "keras"
 
     # -- keras.utils.PyDataset protocol -----------------------------------------------
 
@@ -159,6 +147,143 @@ class Iterator:
 
     def on_epoch_begin(self) -> None:
         """Called by Keras at the start of an epoch; nothing to do."""
+
+    def __len__(self) -> int:
+        if self.batch_size <= 0:
+            return 0
+        return (self.n + self.batch_size - 1) // self.batch_size
+
+    # -- Keras' Iterator -------------------------------------------------------------
+
+    def _set_index_array(self) -> None:
+        """Keras' reshuffle, from the global ``np.random``."""
+        self.index_array = np.random.permutation(self.n) if self.shuffle else np.arange(self.n)
+
+    def __getitem__(self, idx: int) -> Any:
+        if idx >= len(self):
+            raise ValueError(
+                f"Asked to retrieve element {idx}, but the Sequence has length {len(self)}"
+            )
+        if self.seed is not None:
+            np.random.seed(self.seed + self.total_batches_seen)
+        self.total_batches_seen += 1
+        if self.index_array is None:
+            self._set_index_array()
+        order = self._order_now()
+        return self._get_batches_of_transformed_samples(
+            order[self.batch_size * idx : self.batch_size * (idx + 1)]
+        )
+
+    def on_epoch_end(self) -> None:
+        self._set_index_array()
+
+    def reset(self) -> None:
+        """Start the next ``next()`` at the first batch (of the current epoch)."""
+        self.batch_index = 0
+
+    def _order_now(self) -> np.ndarray:
+        if self.index_array is None:  # pragma: no cover - set by the callers
+            raise RuntimeError("no index array")
+        return self.index_array
+
+    def _flow_index(self) -> TypingIterator[np.ndarray]:
+        """Keras' ``_flow_index`` generator: the index arrays of ``next()``."""
+        self.reset()
+        while True:
+            if self.seed is not None:
+                np.random.seed(self.seed + self.total_batches_seen)
+            if self.batch_index == 0:
+                self._set_index_array()
+            current_index = 0 if self.n == 0 else (self.batch_index * self.batch_size) % self.n
+            if self.n > current_index + self.batch_size:
+                self.batch_index += 1
+            else:
+                self.batch_index = 0
+            self.total_batches_seen += 1
+            order = self._order_now()
+            self._flow_end(order, min(self.n, current_index + self.batch_size))
+            yield order[current_index : current_index + self.batch_size]
+
+    def _flow_end(self, order: np.ndarray, end: int) -> None:
+        """Hook: the order and end of the batch ``_flow_index`` yields."""
+
+    def __iter__(self) -> Iterator:
+        return self
+
+    def __next__(self) -> Any:
+        with self.lock:
+            index_array = next(self.index_generator)
+        return self._get_batches_of_transformed_samples(index_array)
+
+    def next(self) -> Any:
+        """The next batch: ``next(it)`` (the method of tf.keras 2's iterators)."""
+        return self.__next__()
+
+    def _get_batches_of_transformed_samples(self, index_array: np.ndarray) -> Any:
+        """The batch of the samples ``index_array``: what a subclass implements."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement _get_batches_of_transformed_samples"
+            "(index_array), as subclasses of Keras' Iterator do"
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for key in ("lock", "index_generator"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.Lock()
+        self.index_generator = self._flow_index()
+
+
+class FlowIterator(Iterator):
+    """Base class of augwise's batch iterators (a ``keras.utils.PyDataset`` when Keras is
+    importable, see :mod:`augwise.loader.keras_adapter`).
+
+    ``pipeline`` builds the batch pipeline from the iterator's random streams, so that it
+    is made once, with its final seed."""
+
+    def __init__(
+        self,
+        n: int,
+        options: FlowOptions,
+        *,
+        config: AugmentConfig,
+        engine: Engine,
+        pipeline: Callable[[RandomStreams], AnyPipeline],
+        targets: Targets,
+    ) -> None:
+        seed = options.seed
+        if seed is not None:
+            engine.check_seed(seed)
+        self.options = options
+        self.epoch = 0
+        self.sharding = Shard()
+        self.config = config
+        self.engine = engine
+        self.targets = targets
+        self.last_batch: BatchImages | None = None
+        self._orders: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._order_lock = threading.Lock()
+        self._stream: Prefetcher[tuple[int, int], Any] | None = None
+        self._flow_window: tuple[np.ndarray, int] = (np.arange(0), 0)  # compat: order, end
+        super().__init__(
+            n, options.batch_size, options.shuffle, seed,
+            workers=default_workers() if options.workers is None else options.workers,
+            use_multiprocessing=options.use_multiprocessing,
+            max_queue_size=options.max_queue_size,
+        )
+        self.resolved_seed = resolve_seed(seed if seed is not None else config.seed)
+        self._streams = RandomStreams(self.resolved_seed)
+        self.pipeline = pipeline(self._streams)
+        self._pool = WorkerPool(self._workers)
+
+    @property
+    def keras_compat(self) -> bool:
+        """Whether batches are Keras 3.15's, bug for bug (``config.keras_compat``)."""
+        return self.engine.name == "keras"
 
     def __len__(self) -> int:
         return (self.sharding.size(self.n) + self.batch_size - 1) // self.batch_size
@@ -285,7 +410,7 @@ class Iterator:
 
     def reset(self) -> None:
         """Start the next ``next()`` at the first batch (of the current epoch)."""
-        self.batch_index = 0
+        super().reset()
         self._drop_stream()
 
     def _drop_stream(self) -> None:
@@ -301,9 +426,6 @@ class Iterator:
             if batch >= n_batches:
                 batch = 0
                 epoch += 1
-
-    def __iter__(self) -> Iterator:
-        return self
 
     def __next__(self) -> Any:
         return self.engine.next(self)
@@ -345,24 +467,9 @@ class Iterator:
         log = getattr(self.pipeline, "skipped", None)
         return dict(log.files) if log is not None else {}
 
-    def _flow_index(self) -> TypingIterator[np.ndarray]:
-        """Keras' ``_flow_index`` generator (``keras_compat``'s ``next()``)."""
-        self.reset()
-        while True:
-            if self.seed is not None:
-                np.random.seed(self.seed + self.total_batches_seen)
-            if self.batch_index == 0:
-                self._set_index_array()
-            current_index = 0 if self.n == 0 else (self.batch_index * self.batch_size) % self.n
-            if self.n > current_index + self.batch_size:
-                self.batch_index += 1
-            else:
-                self.batch_index = 0
-            self.total_batches_seen += 1
-            if self.index_array is None:  # pragma: no cover - set just above
-                raise RuntimeError("no index array")
-            self._flow_window = (self.index_array, min(self.n, current_index + self.batch_size))
-            yield self.index_array[current_index : current_index + self.batch_size]
+    def _flow_end(self, order: np.ndarray, end: int) -> None:
+        """``keras_compat``'s ``next()`` reads the window of the batch just drawn."""
+        self._flow_window = (order, end)
 
 
 def warn_channels(x: np.ndarray, data_format: str) -> None:
@@ -377,4 +484,4 @@ def warn_channels(x: np.ndarray, data_format: str) -> None:
         )
 
 
-__all__ = ["Engine", "Iterator"]
+__all__ = ["Engine", "FlowIterator", "Iterator"]

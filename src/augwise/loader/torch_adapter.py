@@ -22,7 +22,7 @@ as with a ``DistributedSampler``.  After a pass in the main process the parent's
 only (an error says so).
 
 Distributed training.  ``as_dataset(it, rank=r, world_size=w)`` gives process ``r`` of
-``w`` its shard of every epoch (see :meth:`augwise.loader.iterators.Iterator.shard`),
+``w`` its shard of every epoch (see :meth:`augwise.loader.iterators.FlowIterator.shard`),
 as a ``DistributedSampler`` would: disjoint, equally long (padded by repeating the
 epoch's start, or cut with ``drop_last=True``), and each sample augmented as on one
 process.  Without ``rank`` and ``world_size`` they come from ``torch.distributed`` when
@@ -54,7 +54,7 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from augwise.core.validate import check_bool
-from augwise.loader.iterators import Iterator
+from augwise.loader.iterators import FlowIterator
 from augwise.loader.options import Shard
 from augwise.loader.skiplog import SkipLog, owned_tempdir
 
@@ -191,10 +191,10 @@ class AugwiseDataset(IterableDataset):
     :func:`as_dataset`)."""
 
     def __init__(
-        self, iterator: Iterator, *, channels_first: bool = False, labels: Labels = "auto",
+        self, iterator: FlowIterator, *, channels_first: bool = False, labels: Labels = "auto",
         rank: int | None = None, world_size: int | None = None, drop_last: bool = False,
     ) -> None:
-        if not isinstance(iterator, Iterator):
+        if not isinstance(iterator, FlowIterator):
             raise TypeError(f"iterator must be an augwise iterator, got {type(iterator).__name__}")
         if rank is not None or world_size is not None or iterator.sharding.world_size == 1:
             sharding = Shard.resolve(rank, world_size, drop_last)
@@ -307,7 +307,7 @@ class AugwiseDataset(IterableDataset):
 
 
 def as_dataset(
-    iterator: Iterator, *, channels_first: bool = False, labels: Labels = "auto",
+    iterator: FlowIterator, *, channels_first: bool = False, labels: Labels = "auto",
     rank: int | None = None, world_size: int | None = None, drop_last: bool = False,
 ) -> AugwiseDataset:
     """Wrap ``iterator`` for ``torch.utils.data.DataLoader(ds, batch_size=None)``.
