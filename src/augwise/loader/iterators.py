@@ -444,19 +444,17 @@ class FlowIterator(Iterator):
             self.close()
 
     def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
+        state = super().__getstate__()
         state["last_batch"] = None
-        for key in ("lock", "_order_lock", "_pool", "_stream", "index_generator"):
+        for key in ("_order_lock", "_pool", "_stream"):
             state.pop(key, None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.lock = threading.Lock()
         self._order_lock = threading.Lock()
-        self._pool = WorkerPool(self._workers)
+        self._pool = WorkerPool(state["_workers"])
         self._stream = None
-        self.index_generator = self._flow_index()
+        super().__setstate__(state)
 
     @property
     def skipped(self) -> dict[str, str]:
