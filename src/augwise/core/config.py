@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from augwise.core.files import FileTooLarge, UnreadableFile, read_regular
 from augwise.core.policies import BINS, MAX_OPS, POLICIES, POLICY_OPS
 from augwise.core.transforms import TRANSFORMS, spec
 from augwise.core.validate import check_bool, check_choice, did_you_mean, short_repr
@@ -583,12 +584,11 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     if fmt is None:
         raise ValueError(f"{name} must end in .json, .yaml or .yml")
     try:
-        with p.open("rb") as fh:
-            raw = fh.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise ValueError(f"cannot read {name}: {exc.strerror or exc}") from exc
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ValueError(f"{name} is over {MAX_CONFIG_BYTES >> 20} MiB: not a config")
+        raw = read_regular(os.fspath(p), MAX_CONFIG_BYTES)
+    except FileTooLarge:
+        raise ValueError(f"{name} is over {MAX_CONFIG_BYTES >> 20} MiB: not a config") from None
+    except UnreadableFile as exc:
+        raise ValueError(f"cannot read {name}: {exc.reason}") from exc
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -831,6 +831,9 @@ def _shift(name: str, v: Any) -> ShiftRange:
         values = list(np.asarray(v).ravel().tolist()) if isinstance(v, np.ndarray) else list(v)
         if not all(_is_number(x) for x in values):
             raise TypeError(f"{name} list must hold numbers, got {short_repr(v)}")
+        if not values:
+            raise ValueError(f"{name}={short_repr(v)} holds no shift to draw from: "
+                             "give 0 for no shift")
         if any(x < 0 or not np.isfinite(_float(x)) for x in values):
             raise ValueError(f"{name} values must be finite and >= 0, got {short_repr(v)}")
         if any(x > MAX_RANGE for x in values):
@@ -974,6 +977,11 @@ def _validate(cfg: AugmentConfig) -> None:
     _apply_keras_implications(cfg)
 
 
+# standardisation steps whose results an integer dtype cannot hold
+_FRACTIONAL_STEPS = ("samplewise_center", "samplewise_std_normalization", "featurewise_center",
+                     "featurewise_std_normalization", "zca_whitening")
+
+
 def _check_output_range(cfg: AugmentConfig) -> None:
     """Refuse a ``rescale`` (with ``cval``) that turns pixel values into inf in ``dtype``
     (or, for an integer dtype, beyond its range)."""
@@ -982,6 +990,23 @@ def _check_output_range(cfg: AugmentConfig) -> None:
     top = float(np.finfo(dt).max if floating else np.iinfo(dt).max)
     pixel = max(255.0, abs(cfg.cval)) if floating else 255.0
     scale = abs(cfg.rescale) if cfg.rescale else 1.0
+    if not floating:
+        steps = [name for name in _FRACTIONAL_STEPS if getattr(cfg, name)]
+        if cfg.rescale and (float(cfg.rescale) != int(cfg.rescale)
+                            or (cfg.rescale < 0 and dt.kind == "u")):
+            steps.insert(0, f"rescale={cfg.rescale:g}")
+        if steps:
+            raise ValueError(
+                f"dtype={dt.name!r} cannot hold what {' and '.join(steps)} makes of pixel "
+                "values (fractions, negatives): every batch would be truncated. Use a "
+                "float dtype (dtype='float32')"
+            )
+        if top < 255:
+            raise ValueError(
+                f"dtype={dt.name!r} cannot hold pixel values from 0 to 255 (it holds "
+                f"{np.iinfo(dt).min} to {np.iinfo(dt).max}): use dtype='uint8', a wider "
+                "integer or a float dtype"
+            )
     if pixel * scale > top:
         names = (["rescale"] if cfg.rescale else []) + (["cval"] if pixel > 255 else [])
         given = " with ".join(f"{n}={getattr(cfg, n):g}" for n in names)

@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -79,18 +80,48 @@ class TransformParams:
         kw: dict[str, Any] = {}
         for key, value in data.items():
             if key in ("flip_horizontal", "flip_vertical"):
-                kw[key] = bool(value)
+                kw[key] = _flag(key, value)
             elif key == "channel_shift_intensity":
                 kw[key] = _channel_shift(value)
             elif key == "brightness":
-                kw[key] = None if value is None else float(value)
+                kw[key] = None if value is None else _number(key, value)
             elif key == "policy_ops":
-                kw[key] = tuple((str(op), float(v)) for op, v in (value or ()))
+                kw[key] = tuple((str(op), _number("policy_ops", v)) for op, v in (value or ()))
             else:
                 if value is None:
                     continue
-                kw[key] = float(value)
-        return cls(**kw)
+                kw[key] = _number(key, value)
+        return cls(**kw).checked()
+
+    def checked(self) -> TransformParams:
+        """``self``, if every value is finite and the zooms are not 0 (a zoom of 0 maps
+        the whole image onto one point); raises ``ValueError`` naming the field."""
+        for name in ("theta", "tx", "ty", "shear", "zx", "zy"):
+            _number(name, getattr(self, name))
+        if self.zx == 0 or self.zy == 0:
+            raise ValueError(f"zx and zy must not be 0 (< 1 magnifies), got {self.zx}, {self.zy}")
+        if self.brightness is not None:
+            _number("brightness", self.brightness)
+        shift = self.channel_shift_intensity
+        if shift is not None and not np.isfinite(np.asarray(shift, np.float64)).all():
+            raise ValueError(f"channel_shift_intensity must be finite, got {shift!r}")
+        return self
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer))
+                                               and value in (0, 1)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    out = float(value)
+    if not math.isfinite(out):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return out
 
 
 def _channel_shift(value: Any) -> ChannelShift:

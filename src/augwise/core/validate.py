@@ -70,6 +70,44 @@ def check_int(name: str, value: Any, minimum: int | None = None) -> int:
     return int(value)
 
 
+def native_order(values: np.ndarray) -> np.ndarray:
+    """``values`` in the machine's byte order (a copy only when it is not): OpenCV and
+    the kernels read raw memory, so a big-endian array would be read as noise.
+
+    >>> native_order(np.array([1.5], ">f4")).dtype.byteorder in "=<"
+    True
+    """
+    if values.dtype.isnative:
+        return values
+    return values.astype(values.dtype.newbyteorder("="))
+
+
+def check_fits(name: str, values: np.ndarray, dtype: Any, chunk_values: int = 1 << 22) -> None:
+    """Raise ``ValueError`` if the float array ``values`` holds a value beyond the finite
+    range of the float ``dtype`` it is cast to (the cast would make it inf).
+
+    >>> check_fits("x", np.array([1e300]), "float32")
+    Traceback (most recent call last):
+    ...
+    ValueError: x holds values up to 1e+300 in magnitude, beyond float32's range ...
+    """
+    out = np.dtype(dtype)
+    if values.dtype.kind != "f" or out.kind != "f" or values.size == 0:
+        return
+    limit = float(np.finfo(out).max)
+    if float(np.finfo(values.dtype).max) <= limit:
+        return
+    flat = values.reshape(len(values), -1) if values.ndim else values.reshape(1, 1)
+    rows = max(1, chunk_values // max(1, flat.shape[1]))
+    top = max(float(np.abs(flat[i : i + rows]).max()) for i in range(0, len(flat), rows))
+    if top > limit:
+        raise ValueError(
+            f"{name} holds values up to {top:.3g} in magnitude, beyond {out.name}'s range "
+            f"(+-{limit:.3g}): the cast would make them inf. Scale them down, or pass "
+            "dtype='float64'."
+        )
+
+
 def check_finite(name: str, values: np.ndarray, chunk_values: int = 1 << 22) -> None:
     """Raise ``ValueError`` if the float array ``values`` holds NaN or inf, naming how
     many and the first one; other dtypes pass unchecked.

@@ -35,7 +35,7 @@ from augwise.doctor.report_json import build
 from augwise.doctor.scan import scan
 from augwise.doctor.setup import resolve_config
 from augwise.io.datasets import DataSet, apply_validation_split, is_iterator, load_splits
-from augwise.io.decode import DEFAULT_MAX_PIXELS
+from augwise.io.decode import DEFAULT_MAX_PIXELS, check_max_pixels
 from augwise.results.harm import HarmReport
 
 FAIL_ON = ("error", "warning", "never")
@@ -217,6 +217,7 @@ def diagnose(
         >>> d.finding("config.no_seed").title  # and d.write("report/"): HTML, JSON, fixed YAML
         '...seed...'
     """
+    max_image_pixels = check_max_pixels(max_image_pixels)
     where = None if scheduler is None else Scheduler.parse(scheduler)
     if where is not None and workers is not None:
         raise ValueError(

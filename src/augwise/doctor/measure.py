@@ -21,8 +21,15 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from augwise.core.files import UnreadableFile, read_regular
 from augwise.core.pixels import fit_side, to_uint8
-from augwise.io.decode import CHANNELS, DecodeSpec, ImageDecodeError, decode_bytes
+from augwise.io.decode import (
+    CHANNELS,
+    DecodeSpec,
+    ImageDecodeError,
+    decode_bytes,
+    max_file_bytes,
+)
 
 THUMB = 32  # grey thumbnail side: class means, perceptual hash, near-duplicate check
 WORK_SIDE = 128  # statistics are computed at most at this size
@@ -229,11 +236,10 @@ def _header(chunk: Chunk, i: int, data: bytes, path: str, max_pixels: int | None
 def measure_file(chunk: Chunk, i: int, path: str, task: Task) -> None:
     """Row ``i``: read, hash, decode and measure one file; errors become the row's verdict."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
+        data = read_regular(path, max_file_bytes(task.max_pixels))
+    except UnreadableFile as exc:
         chunk.texts["error_kind"][i] = "unreadable"
-        chunk.texts["error"][i] = exc.strerror or str(exc)
+        chunk.texts["error"][i] = exc.reason
         return
     chunk.set(i, "bytes", len(data))
     chunk.texts["byte_hash"][i] = hashlib.blake2b(data, digest_size=16).hexdigest()

@@ -184,7 +184,13 @@ class DiskCache(DecodedCache):
                  limit_bytes: int = DEFAULT_DISK_LIMIT) -> None:
         super().__init__(limit_bytes)
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(
+                f"cache={str(directory)!r} cannot be a cache folder: "
+                f"{exc.strerror or exc} (give the path of a folder, or cache='memory')"
+            ) from exc
         self._index: OrderedDict[Path, int] = OrderedDict()
         self._held = 0
         self._scan()

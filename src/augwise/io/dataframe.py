@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from augwise.core.validate import check_choice, short_repr
+from augwise.core.validate import check_choice, check_finite, short_repr
 from augwise.io.sources import check_classes, image_formats, split_problem, subset_rows
 
 if TYPE_CHECKING:
@@ -63,6 +63,21 @@ def _check_y_col(y_col: Any, class_mode: str | None) -> None:
             f"y_col must be one column name for class_mode={class_mode!r}, got a list "
             f"{short_repr(y_col)}: lists of columns are for class_mode='multi_output' or 'raw'"
         )
+
+
+def _check_numbers(name: str, values: Any) -> None:
+    """NaN or inf in a target or weight column would reach the loss: refused, naming the
+    column (values that are not float, e.g. strings for ``raw``, pass as Keras lets them)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "O":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            return
+    try:
+        check_finite("values", arr)
+    except ValueError as exc:
+        raise ValueError(f"the dataframe's {name}: {exc}") from None
 
 
 def is_dataframe(obj: Any) -> bool:
@@ -248,14 +263,20 @@ def prepare_dataframe(
     targets: Any = None
     if class_mode == "multi_output":
         targets = [np.array(df[col].tolist()) for col in y_col]
+        for col, values in zip(y_col, targets, strict=True):
+            _check_numbers(f"y_col {col!r}", values)
     elif class_mode == "raw":
         targets = df[y_col].values
+        _check_numbers(f"y_col {y_col!r}", targets)
+    weights = df[weight_col].values if weight_col else None
+    if weights is not None:
+        _check_numbers(f"weight_col {weight_col!r}", weights)
     return DataFrameSamples(
         filenames=df[x_col].tolist(),
         class_indices=class_indices,
         classes=labels,
         targets=targets,
-        sample_weight=df[weight_col].values if weight_col else None,
+        sample_weight=weights,
         invalid=invalid,
         empty_classes=[str(c) for c in class_indices if c not in used],
         duplicates=duplicates,

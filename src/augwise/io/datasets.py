@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from augwise.core.files import check_regular
+from augwise.core.validate import check_finite
 from augwise.io.dataframe import is_dataframe
 from augwise.io.demo import load_fashion_mnist
 from augwise.io.inventory import Inventory, take_inventory
@@ -203,11 +205,16 @@ def _label_codes(values: Sequence[Any], *, indices: bool = False) -> tuple[
     return codes, [str(v) for v in uniq], "single"
 
 
+DEFAULT_Y_COL = "class"
+
+
 def _frame(name: str, df: pd.DataFrame, root: str | None, x_col: str, y_col: str,
            origin: str, source: str | None) -> Split:
-    if x_col not in df.columns:
-        raise ValueError(f"x_col={x_col!r} is not a column of the {origin} (columns: "
-                         f"{', '.join(map(str, df.columns))})")
+    for arg, col in (("x_col", x_col), ("y_col", y_col)):
+        # without the default label column the rows are unlabelled; a named one must exist
+        if col not in df.columns and (arg == "x_col" or col != DEFAULT_Y_COL):
+            raise ValueError(f"{arg}={col!r} is not a column of the {origin} (columns: "
+                             f"{', '.join(map(str, df.columns))})")
     base = root or ""
     keep: list[int] = []
     dropped: dict[str, str] = {}
@@ -247,12 +254,24 @@ def _arrays(name: str, x: Any, y: Any, origin: str, source: str | None,
     if channels_first:
         arr = arr.transpose(0, 2, 3, 1)
     n = arr.shape[0]
+    where = f"{source} ({name} split)" if source else f"the {name} split"
+    if n == 0 or 0 in arr.shape[1:]:
+        raise ValueError(f"{where}: the images' shape {arr.shape} holds no image")
+    try:
+        check_finite("images", arr)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
     if y is None:
         labels, classes, kind = np.full(n, -1, np.int64), [], "none"
     else:
         ya = np.asarray(y)
-        if len(ya) != n:
-            raise ValueError(f"{name}: {n} images but {len(ya)} labels")
+        if ya.ndim == 0 or len(ya) != n:
+            raise ValueError(f"{name}: {n} images but {ya.size if ya.ndim == 0 else len(ya)} "
+                             "labels")
+        try:
+            check_finite("labels", ya)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
         if ya.ndim == 2 and ya.shape[1] > 1:
             single = np.isin(ya, (0, 1)).all() and (ya.sum(axis=1) == 1).all()
             if single:
@@ -308,7 +327,69 @@ def _pick(splits: list[Split], want: str) -> list[Split]:
     return [replace(chosen, name=want)]
 
 
+def _declared_bytes(fp: Any) -> int | None:
+    """The bytes of data the ``.npy`` header at ``fp`` declares (``fp`` is left at the
+    data), or None for a header version NumPy has no public reader for."""
+    fmt = np.lib.format
+    version = fmt.read_magic(fp)
+    if version == (1, 0):
+        shape, _, dtype = fmt.read_array_header_1_0(fp)
+    elif version == (2, 0):
+        shape, _, dtype = fmt.read_array_header_2_0(fp)
+    else:
+        return None
+    return int(np.prod(shape, dtype=object)) * dtype.itemsize
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
+def check_array_file(path: str) -> None:
+    """Refuse a ``.npy``/``.npz`` file whose arrays declare more data than the file holds
+    (truncated, or a header crafted to make the reader allocate terabytes) or more than
+    this machine's memory; before NumPy allocates anything."""
+    import zipfile
+
+    check_regular(path)
+    memory = _physical_memory()
+
+    def check(member: str, declared: int | None, held: int) -> None:
+        if declared is None:
+            return
+        if declared > held:
+            raise ValueError(
+                f"{path!r}{member}: the array declares {declared:,} bytes of data but the "
+                f"file holds {held:,}: truncated or corrupt"
+            )
+        if declared > memory:
+            raise ValueError(
+                f"{path!r}{member}: the array needs {declared / 2**30:.1f} GiB, more than "
+                f"this machine's {memory / 2**30:.1f} GiB of memory"
+            )
+
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    if info.filename.endswith(".npy"):
+                        with zf.open(info) as fp:
+                            declared = _declared_bytes(fp)
+                            held = info.file_size - fp.tell()
+                        check(f" [{info.filename}]", declared, held)
+        elif path.lower().endswith(".npy"):
+            with open(path, "rb") as fp:
+                declared = _declared_bytes(fp)
+                check("", declared, os.fstat(fp.fileno()).st_size - fp.tell())
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path!r} is not a readable NumPy file: {exc}") from exc
+
+
 def _npz(path: str, channels_first: bool, want: str = "train") -> list[Split]:
+    check_array_file(path)
     with np.load(path, allow_pickle=False) as z:
         keys = set(z.files)
         names = [str(c) for c in z["class_names"]] if "class_names" in keys else None
@@ -396,12 +477,14 @@ def _from_path(name: str, path: str, x_col: str, y_col: str, directory: str | No
     if suffix == ".csv":
         import pandas as pd
 
+        check_regular(os.fspath(p))
         df = pd.read_csv(p)
         root = directory if directory is not None else os.fspath(p.parent)
         return [_frame(name, df, root, x_col, y_col, "csv", os.fspath(p))]
     if suffix == ".npz":
         return _npz(os.fspath(p), channels_first, name)
     if suffix == ".npy":
+        check_array_file(os.fspath(p))
         return [_arrays(name, np.load(p, allow_pickle=False), None, "npy", os.fspath(p),
                         channels_first)]
     raise ValueError(f"{what} {path!r} must be a folder, .csv, .npz or .npy file")

@@ -22,6 +22,7 @@ import numpy as np
 import simplejpeg
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from augwise.core.files import UnreadableFile, read_regular
 from augwise.core.geometry import keep_aspect_box
 from augwise.core.keras_kernels import img_to_array
 from augwise.core.kernels import area_reduce
@@ -115,28 +116,24 @@ def check_max_pixels(value: Any) -> int | None:
     return int(value)
 
 
-def read_bytes(path: str) -> bytes:
-    """The whole file (one ``read`` of its size: fewer system calls than ``open().read()``)."""
+def read_bytes(path: str, max_bytes: int | None = None) -> bytes:
+    """The whole file (one ``read`` of its size), refusing what is not a regular file
+    (a FIFO would block, ``/dev/zero`` never ends) and files over ``max_bytes``."""
     try:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            size = os.fstat(fd).st_size
-            data = os.read(fd, size + 1)
-            if len(data) != size:  # a short read, or the file changed since fstat
-                parts = [data]
-                while chunk := os.read(fd, 1 << 20):
-                    parts.append(chunk)
-                data = b"".join(parts)
-            return data
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise ImageDecodeError(path, exc.strerror or str(exc)) from exc
+        return read_regular(path, max_bytes)
+    except UnreadableFile as exc:
+        raise ImageDecodeError(path, exc.reason) from exc
+
+
+def max_file_bytes(max_pixels: int | None) -> int | None:
+    """The largest image file read for ``max_pixels`` (None: no bound): 8 bytes a pixel,
+    what an uncompressed 16-bit RGBA image takes, and at least 64 MiB."""
+    return None if max_pixels is None else max(64 << 20, 8 * max_pixels + (1 << 20))
 
 
 def load_image(path: str, spec: DecodeSpec) -> Decoded:
     """Read and decode ``path``; raises :class:`ImageDecodeError` naming the file."""
-    return decode_bytes(read_bytes(path), path, spec)
+    return decode_bytes(read_bytes(path, max_file_bytes(spec.max_pixels)), path, spec)
 
 
 def decode_bytes(data: bytes, path: str, spec: DecodeSpec) -> Decoded:
@@ -334,8 +331,7 @@ def keras_load_img(
     dtype: str,
 ) -> np.ndarray:
     """Keras 3.15's ``load_img`` + ``img_to_array``, for ``keras_compat``."""
-    with open(os.fspath(path), "rb") as f:
-        img: Image.Image = Image.open(io.BytesIO(f.read()))
+    img: Image.Image = Image.open(io.BytesIO(read_bytes(os.fspath(path))))
     if color_mode == "grayscale":
         if img.mode not in ("L", "I;16", "I"):
             img = img.convert("L")

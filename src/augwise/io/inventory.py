@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from augwise.core.files import UnreadableFile, read_head
 from augwise.io.sources import IMAGE_FORMATS
 
 # magic bytes of image formats, to tell an ignored image from an ignored non-image
@@ -34,9 +35,8 @@ _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
 def sniff_format(path: str) -> str | None:
     """The image format named by a file's first bytes, or None."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-    except OSError:
+        head = read_head(path, 16)
+    except UnreadableFile:
         return None
     for magic, offset, name in _SIGNATURES:
         if head[offset : offset + len(magic)] == magic:

@@ -12,7 +12,7 @@ from augwise.core.config import AugmentConfig
 from augwise.core.sampling import RandomStreams, resolve_seed
 from augwise.core.standardize import standardize_batch
 from augwise.core.stats import FeaturewiseStats, ZcaWhitener, fit_statistics
-from augwise.core.validate import check_finite, check_not_empty
+from augwise.core.validate import check_finite, check_not_empty, native_order
 from augwise.loader.array_iterator import NumpyArrayIterator
 from augwise.loader.engine import DEFAULT_ENGINE
 from augwise.loader.file_iterators import FileIterator
@@ -65,7 +65,7 @@ def _checked(x: np.ndarray) -> np.ndarray:
         raise ValueError(f"Input to `.fit()` should have rank 4. Got array with shape: {x.shape}")
     check_not_empty("x", x)
     check_finite("x", x)
-    return x
+    return native_order(x)
 
 
 def fit_stream(

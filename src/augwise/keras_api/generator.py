@@ -27,6 +27,7 @@ from augwise.core.validate import (
     check_finite,
     check_int,
     check_not_empty,
+    native_order,
     short_repr,
 )
 from augwise.io.decode import DEFAULT_MAX_PIXELS
@@ -342,7 +343,11 @@ class ImageDataGenerator:
             array([[[1.],
                     [1.]]], dtype=float32)
         """
-        check_not_empty("x", np.asarray(x))
+        arr = np.asarray(x)
+        check_not_empty("x", arr)
+        check_finite("x", arr)
+        if not arr.dtype.isnative:
+            x = native_order(arr)
         return self.engine.standardize(x, self.config, self.current_stats())
 
     def get_random_transform(self, img_shape: tuple[int, ...], seed: int | None = None) -> dict:
@@ -353,6 +358,8 @@ class ImageDataGenerator:
             >>> sorted(params)[:4], -30 <= params["theta"] <= 30
             (['brightness', 'channel_shift_intensity', 'flip_horizontal', 'flip_vertical'], True)
         """
+        if seed is not None:
+            seed = check_int("seed", seed, minimum=0)
         shape = tuple(int(v) for v in img_shape)
         if len(shape) != 3 or min(shape) < 1:
             raise ValueError(
@@ -439,7 +446,8 @@ def _one_image(x: Any) -> np.ndarray:
     if arr.ndim != 3:
         raise ValueError(f"x must be one 3-D image, got shape {arr.shape}")
     check_not_empty("x", arr)
-    return arr
+    check_finite("x", arr)
+    return native_order(arr)
 
 
 def _statistic(name: str, value: Any) -> np.ndarray | None:

@@ -9,7 +9,13 @@ import numpy as np
 
 from augwise.core.config import AugmentConfig
 from augwise.core.stats import FeaturewiseStats
-from augwise.core.validate import check_finite, check_not_empty, short_repr
+from augwise.core.validate import (
+    check_finite,
+    check_fits,
+    check_not_empty,
+    native_order,
+    short_repr,
+)
 from augwise.io.sources import split_problem, subset_rows
 from augwise.loader.engine import AnyEngine, engine_for
 from augwise.loader.iterators import FlowIterator, warn_channels
@@ -24,6 +30,31 @@ class GeneratorLike(Protocol):
     config: AugmentConfig
 
     def current_stats(self) -> FeaturewiseStats | None: ...
+
+
+class _NoAugmentation:
+    """What an iterator built with ``image_data_generator=None`` uses: as in Keras, images
+    are only loaded and resized (the defaults of ``ImageDataGenerator()``)."""
+
+    def __init__(self) -> None:
+        self.config = AugmentConfig()
+
+    def current_stats(self) -> FeaturewiseStats | None:
+        return None
+
+
+def generator_of(image_data_generator: Any) -> GeneratorLike:
+    """The generator an iterator reads its config from: ``image_data_generator``, or no
+    augmentation for None; a ``TypeError`` for anything else."""
+    if image_data_generator is None:
+        return _NoAugmentation()
+    if not isinstance(getattr(image_data_generator, "config", None), AugmentConfig) or not \
+            callable(getattr(image_data_generator, "current_stats", None)):
+        raise TypeError(
+            "image_data_generator must be an augwise ImageDataGenerator or None, got "
+            f"{short_repr(image_data_generator)}"
+        )
+    return image_data_generator
 
 
 def save_spec(
@@ -108,7 +139,7 @@ class NumpyArrayIterator(FlowIterator):
         self,
         x: Any,
         y: Any,
-        image_data_generator: GeneratorLike,
+        image_data_generator: GeneratorLike | None,
         *,
         sample_weight: Any = None,
         options: FlowOptions | None = None,
@@ -117,7 +148,8 @@ class NumpyArrayIterator(FlowIterator):
         opts = FlowOptions.create(
             flow, self.defaults if options is None else options, caller=type(self).__name__
         )
-        config = image_data_generator.config
+        generator = generator_of(image_data_generator)
+        config = generator.config
         engine = engine_for(config)
         self.image_data_generator = image_data_generator
         self.data_format = opts.data_format or config.data_format
@@ -162,9 +194,10 @@ class NumpyArrayIterator(FlowIterator):
                 + f"). You passed an array with shape {x.shape}"
             )
         check_not_empty("x", x)
-        x = engine.images(x, self.dtype)
+        x = native_order(engine.images(x, self.dtype))
         # NaN or inf would spread to every batch (and, through fit(), every statistic)
         check_finite("x", x)
+        check_fits("x", x, self.dtype)
         if y is not None:
             y = _per_image("y", y)
             check_finite("y", y)
@@ -200,7 +233,7 @@ class NumpyArrayIterator(FlowIterator):
         save = save_spec(opts.save_to_dir, opts.save_prefix, opts.save_format, channels,
                          engine.save_channels, engine.save_note)
         cfg = config.replace(data_format=self.data_format, dtype=self.dtype)
-        stats = image_data_generator.current_stats
+        stats = generator.current_stats
         augment = subset != "validation" or cfg.augment_validation
         x_kept = self.x
         super().__init__(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Iterator as TypingIterator
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -181,7 +181,7 @@ class AugwiseEngine:
         self, x: np.ndarray, transform_parameters: Any, config: AugmentConfig
     ) -> np.ndarray:
         params = (
-            transform_parameters
+            transform_parameters.checked()
             if isinstance(transform_parameters, TransformParams)
             else TransformParams.from_dict(transform_parameters)
         )
@@ -304,11 +304,14 @@ class KerasCompatEngine:
     def apply_transform(
         self, x: np.ndarray, transform_parameters: Any, config: AugmentConfig
     ) -> np.ndarray:
-        raw = (
-            transform_parameters.to_dict()
-            if isinstance(transform_parameters, TransformParams)
-            else transform_parameters
-        )
+        if isinstance(transform_parameters, TransformParams):
+            raw = transform_parameters.checked().to_dict()
+        else:
+            raw = transform_parameters
+            if not isinstance(raw, Mapping):
+                raise TypeError(f"transform_parameters must be a dict, got {type(raw).__name__}")
+            # the values Keras reads must be valid; keys it ignores stay ignored
+            TransformParams.from_dict({k: v for k, v in raw.items() if k in _PARAM_NAMES})
         return keras_apply_transform(
             x,
             raw,
@@ -319,6 +322,7 @@ class KerasCompatEngine:
         )
 
 
+_PARAM_NAMES = frozenset(TransformParams.__dataclass_fields__)
 AnyEngine = AugwiseEngine | KerasCompatEngine
 DEFAULT_ENGINE = AugwiseEngine()
 _KERAS = KerasCompatEngine()

@@ -18,7 +18,6 @@ import numpy as np
 
 from augwise.core.config import AugmentConfig
 from augwise.core.machine import total_memory
-from augwise.core.stats import FeaturewiseStats
 from augwise.core.validate import check_choice
 from augwise.io.cache import DecodedCache, make_cache
 from augwise.io.dataframe import prepare_dataframe
@@ -30,7 +29,7 @@ from augwise.io.sources import (
     split_problem,
     subset_rows,
 )
-from augwise.loader.array_iterator import GeneratorLike, check_samples, save_spec
+from augwise.loader.array_iterator import GeneratorLike, check_samples, generator_of, save_spec
 from augwise.loader.engine import AnyEngine, engine_for
 from augwise.loader.iterators import FlowIterator, Made
 from augwise.loader.labels import DATAFRAME_CLASS_MODES, FILE_CLASS_MODES, FileTargets
@@ -38,17 +37,6 @@ from augwise.loader.options import FlowOptions
 
 log = logging.getLogger("augwise")
 _SHOWN_IGNORED = 5  # paths named in the log line about ignored entries
-
-
-class _NoAugmentation:
-    """What an iterator built with ``image_data_generator=None`` uses: as in Keras, images
-    are only loaded and resized (the defaults of ``ImageDataGenerator()``)."""
-
-    def __init__(self) -> None:
-        self.config = AugmentConfig()
-
-    def current_stats(self) -> FeaturewiseStats | None:
-        return None
 
 
 def _check_batch_memory(
@@ -102,9 +90,7 @@ class FileIterator(FlowIterator):
         opts = FlowOptions.create(
             flow, self.defaults if options is None else options, caller=type(self).__name__
         )
-        self._generator: GeneratorLike = (
-            _NoAugmentation() if image_data_generator is None else image_data_generator
-        )
+        self._generator = generator_of(image_data_generator)
         config = self._generator.config
         self.engine = engine_for(config)
         self.image_data_generator = image_data_generator

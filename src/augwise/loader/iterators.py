@@ -102,6 +102,8 @@ class Iterator:
             raise TypeError(f"n must be the number of samples (an int >= 0), got {n!r}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
             raise TypeError(f"batch_size must be an int, got {batch_size!r}")
+        if batch_size < 0 or (batch_size == 0 and n > 0):
+            raise ValueError(f"batch_size must be >= 1 (0 only with n=0), got {batch_size}")
         self.n = int(n)
         self.batch_size = int(batch_size)
         self.seed = seed
@@ -402,6 +404,8 @@ class FlowIterator(Iterator):
             raise ValueError(
                 "batch_params needs default mode: keras_compat draws are not replayable"
             )
+        if not 0 <= idx < len(self):
+            raise ValueError(f"batch {idx} does not exist: this iterator has {len(self)}")
         e = self.epoch if epoch is None else epoch
         return self.pipeline.params(e, self._indices(e, idx)).to_list()
 

@@ -51,6 +51,7 @@ from augwise.core.policies import GEOMETRIC, apply_colour_ops
 from augwise.core.sampling import STREAM_NAMES, RandomStreams, generator, params_from_uniforms
 from augwise.core.standardize import standardize_batch
 from augwise.core.stats import FeaturewiseStats
+from augwise.core.validate import check_choice
 from augwise.io.cache import DecodedCache
 from augwise.io.decode import CHANNELS, Decoded, DecodeSpec, ImageDecodeError, load_image
 from augwise.loader.skiplog import SkipLog
@@ -410,6 +411,7 @@ class FilePipeline(Pipeline):
                 f"interpolation must be one of {sorted(NAME_TO_CV)}, got {interpolation!r}"
             )
         self.paths = list(paths)
+        check_choice("color_mode", color_mode, tuple(CHANNELS))
         self.target = (int(target_size[0]), int(target_size[1]))
         self.hwc = (self.target[0], self.target[1], CHANNELS[color_mode])
         self.keep_aspect_ratio = keep_aspect_ratio

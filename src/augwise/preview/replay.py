@@ -88,6 +88,10 @@ class Replayer:
                     color_mode=color_mode, interpolation=interpolation,
                     keep_aspect_ratio=keep_aspect_ratio, on_error="skip", max_image_pixels=None,
                 ))
+        if isinstance(self.pipelines[0], FilePipeline) and isinstance(
+                self.pipelines[1], FilePipeline):
+            # one log of skipped files for both: each is skipped (and logged) once
+            self.pipelines[1].skipped = self.pipelines[0].skipped
         self.hw = self.pipelines[1].hwc[:2]
         self.value_range = value_range_of(x) if x is not None else (0.0, 255.0)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from augwise.core.files import UnreadableFile, read_regular
 from augwise.results._values import frozen, plain
 from augwise.results.estimate import Estimate
 
@@ -78,6 +79,8 @@ class TransformHarm:
         return cls(str(d["transform"]), d.get("value"),
                    **{name: Estimate.from_dict(d[name]) for name in _ESTIMATES})
 
+MAX_REPORT_BYTES = 64 << 20  # a harm report holds a row per transform: far below this
+
 
 @dataclass(frozen=True)
 class HarmReport:
@@ -104,9 +107,12 @@ class HarmReport:
     def load(cls, path: str | os.PathLike[str]) -> HarmReport:
         """Read a report written by ``augwise tune --measure-harm`` (JSON)."""
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            data = json.loads(read_regular(os.fspath(path), MAX_REPORT_BYTES).decode("utf-8"))
+        except (UnreadableFile, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"cannot read harm report {str(path)!r}: {exc}") from exc
+        except RecursionError:
+            raise ValueError(f"harm report {str(path)!r} is nested too deeply: not a "
+                             "report of `augwise tune --measure-harm`") from None
         try:
             return cls.from_dict(data)
         except (TypeError, ValueError) as exc:

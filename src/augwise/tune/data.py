@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from augwise.core.validate import check_finite
 from augwise.io.datasets import DEMO, open_source
 from augwise.io.datasets import Split as SourceSplit
 from augwise.io.decode import DecodeSpec, load_image
@@ -275,6 +276,7 @@ def _images(x: np.ndarray, name: str) -> np.ndarray:
         return arr
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    check_finite(name, arr)
     scale = 255.0 if arr.size and float(arr.max()) <= 1.0 else 1.0
     return np.clip(np.rint(arr.astype(np.float64) * scale), 0, 255).astype(np.uint8)
 
