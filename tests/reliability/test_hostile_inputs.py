@@ -329,3 +329,24 @@ def test_cli_preview_logs_each_skipped_file_once(tmp_path: Path) -> None:
     assert res.returncode == 2, res.stderr
     lines = [ln for ln in res.stderr.splitlines() if "skipped unreadable image" in ln]
     assert len(lines) == 4 and len(set(lines)) == 4, res.stderr
+
+
+def test_cli_empty_data_path_is_refused_not_the_current_folder(tmp_path: Path) -> None:
+    for command in (("doctor", "", "-o", "out"), ("preview", "", "-o", "p.png")):
+        res = _cli(*command, cwd=tmp_path)
+        assert res.returncode == 2, res.stderr
+        assert "is an empty path" in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_tune_storage_is_checked_before_any_work(tmp_path: Path) -> None:
+    from augwise.tune.storage import check_storage_url
+
+    with pytest.raises(ValueError, match="names no database SQLAlchemy knows"):
+        check_storage_url("bogus://x")
+    with pytest.raises(ValueError, match="does not exist"):
+        check_storage_url(f"journal:{tmp_path}/missing/j.log")
+    check_storage_url(f"sqlite:///{tmp_path}/study.db")
+    check_storage_url(f"journal:{tmp_path}/j.log")
+    res = _cli("tune", "--demo", "--storage", "bogus://x", "-o", "t", cwd=tmp_path)
+    assert res.returncode == 2 and "data:" not in res.stderr, res.stderr

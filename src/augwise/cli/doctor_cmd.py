@@ -42,9 +42,9 @@ def _target_size(text: str | None) -> tuple[int, int] | None:
 
 
 def doctor(
-    data: Path | None = typer.Argument(
-        None, help="Training data: a class-folder directory, a CSV file (filename,class), "
-        "or an .npz/.npy file."),
+    data: str | None = typer.Argument(
+        None, show_default=False, help="Training data: a class-folder directory, a CSV "
+        "file (filename,class), or an .npz/.npy file."),
     validation: Path | None = typer.Option(None, "--validation", help="Validation data (same "
                                            "forms)."),
     test: Path | None = typer.Option(None, "--test", help="Test data (same forms)."),
@@ -128,7 +128,7 @@ def doctor(
         if data is not None:
             raise typer.BadParameter("give either DATA or --demo, not both")
         train_dir, test_dir = prepare_demo(out / "demo-data")
-        data, test = train_dir, test if test is not None else test_dir
+        data, test = str(train_dir), test if test is not None else test_dir
         for key, value in DEMO_FLOW.items():
             if flow.get(key) is None:
                 flow[key] = value

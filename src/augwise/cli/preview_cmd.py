@@ -41,9 +41,9 @@ def grid_html(grid: ReplayedGrid, title: str) -> str:
 
 
 def preview(
-    data: Path | None = typer.Argument(
-        None, help="Images: a class-folder directory, a CSV file (filename,class) or an "
-        ".npz/.npy file, as augwise doctor reads them."),
+    data: str | None = typer.Argument(
+        None, show_default=False, help="Images: a class-folder directory, a CSV file "
+        "(filename,class) or an .npz/.npy file, as augwise doctor reads them."),
     out: Path = typer.Option(Path("augwise-preview.png"), "--out", "-o",
                              help="The grid: a .png image or a self-contained .html page."),
     demo: bool = typer.Option(

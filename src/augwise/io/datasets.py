@@ -542,6 +542,8 @@ def load_splits(name: str, data: Any, *, x_col: str = "filename", y_col: str = "
     [['test[0]']]
     """
     what = what or f"{name} data"
+    if isinstance(data, (str, os.PathLike)) and not os.fspath(data):
+        raise ValueError(f"{what} is an empty path: name {SOURCE_KINDS}")
     if isinstance(data, (str, os.PathLike)):
         return _from_path(name, os.fspath(data), x_col, y_col, directory, channels_first,
                           inventory, what)

@@ -11,6 +11,7 @@ job (the final retraining) while the others wait for its result.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 import warnings
@@ -31,12 +32,30 @@ def check_storage_url(url: str) -> None:
     if not isinstance(url, str) or not url:
         raise ValueError(f"storage must be a URL such as sqlite:///study.db, got {url!r}")
     if url.startswith(JOURNAL):
-        if not url[len(JOURNAL) :]:
+        path = url[len(JOURNAL) :]
+        if not path:
             raise ValueError(f"storage={url!r} needs a file path after 'journal:'")
-    elif "://" not in url:
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise ValueError(f"storage={url!r}: the folder {folder!r} does not exist")
+        return
+    if "://" not in url:
         raise ValueError(
             f"storage={url!r} is not a URL: use sqlite:///PATH, postgresql://..., or journal:PATH"
         )
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise ValueError(
+            f"storage={url!r} names no database SQLAlchemy knows ({exc}): use "
+            "sqlite:///PATH, postgresql://..., or journal:PATH"
+        ) from None
+    except ImportError as exc:  # a known dialect whose driver is not installed
+        raise ValueError(f"storage={url!r}: its database driver is not installed ({exc})"
+                         ) from None
 
 
 def open_storage(url: str) -> optuna.storages.BaseStorage:
