@@ -98,8 +98,10 @@ class Iterator:
         self, n: int, batch_size: int, shuffle: bool, seed: int | None, *,
         workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10,
     ) -> None:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
             raise TypeError(f"n must be the number of samples (an int >= 0), got {n!r}")
+        if n < 0:
+            raise ValueError(f"n must be the number of samples (an int >= 0), got {n}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
             raise TypeError(f"batch_size must be an int, got {batch_size!r}")
         if batch_size < 0 or (batch_size == 0 and n > 0):
