@@ -227,3 +227,38 @@ def test_cli_bad_file_exits_2(tmp_path: Path) -> None:
     assert len(res.stderr.strip().splitlines()) <= 2
     res = _cli(str(cfg), "--to", "opencv")
     assert res.returncode == 2 and "--to must be one of" in res.stderr
+
+
+def test_keras_export_keeps_both_flips() -> None:
+    cfg = AugmentConfig(horizontal_flip=True, vertical_flip=True)
+    code = emit_code(cfg, "keras")
+    assert "RandomFlip(mode='horizontal_and_vertical')" in code
+    assert code.count("RandomFlip") == 1
+    assert _keras_configs(build_pipeline(cfg, "keras"))[0]["mode"] == "horizontal_and_vertical"
+    assert "mode='horizontal')" in emit_code(AugmentConfig(horizontal_flip=True), "keras")
+
+
+@pytest.mark.parametrize(("cfg", "target", "note"), [
+    (AugmentConfig(zoom_range=(0.5, 2.5)), "keras", "clipped to 2"),
+    (AugmentConfig(width_shift_range=300), "keras", "clipped to 1"),
+    (AugmentConfig(channel_shift_range=500.0), "albumentations", "clipped to 255"),
+    (AugmentConfig(channel_shift_range=20.0), "keras", "identity"),
+])
+def test_exported_code_runs_for_every_accepted_value(cfg: AugmentConfig, target: str,
+                                                     note: str) -> None:
+    code = emit_code(cfg, target, image_size=(40, 40))
+    assert note in code
+    pipeline = _run_code(code)
+    img = np.random.default_rng(0).integers(0, 256, (40, 40, 3), dtype=np.uint8)
+    if target == "albumentations":
+        assert pipeline(image=img)["image"].shape == img.shape
+    else:
+        assert tuple(pipeline(img[None].astype(np.float32)).shape) == (1, 40, 40, 3)
+
+
+def test_exports_state_what_they_leave_out() -> None:
+    cfg = AugmentConfig(rescale=1 / 255, rotation_range=10, samplewise_center=True)
+    assert "rescale and standardisation are preprocessing" in emit_code(cfg, "keras-layer")
+    sheared = AugmentConfig(shear_range=30)
+    for target in ("keras", "albumentations", "torchvision"):
+        assert "scales rows by cos(shear)" in emit_code(sheared, target), target

@@ -144,7 +144,7 @@ def test_cached_arrays_are_read_only(jpeg_tree: Path) -> None:
 def test_cache_arguments_are_checked(jpeg_tree: Path) -> None:
     with pytest.raises(ValueError, match="cache_limit_bytes"):
         flow(jpeg_tree, cache_limit_bytes=10)
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(ValueError, match="cache_limit_bytes must be >= 0"):
         flow(jpeg_tree, cache="memory", cache_limit_bytes=-1)
     with pytest.raises(TypeError, match="cache must be"):
         make_cache(3, None)

@@ -350,3 +350,73 @@ def test_tune_storage_is_checked_before_any_work(tmp_path: Path) -> None:
     check_storage_url(f"journal:{tmp_path}/j.log")
     res = _cli("tune", "--demo", "--storage", "bogus://x", "-o", "t", cwd=tmp_path)
     assert res.returncode == 2 and "data:" not in res.stderr, res.stderr
+
+
+# -- round two: adapters, caches, save_to_dir, Keras' list shifts ---------------------------
+
+
+def test_torch_channels_first_gives_nchw_for_every_image_tensor(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    from augwise.torch import as_dataset
+
+    def first(it: Any) -> Any:
+        loader = torch.utils.data.DataLoader(as_dataset(it, channels_first=True),
+                                             batch_size=None)
+        return next(iter(loader))
+
+    nchw = ImageDataGenerator(data_format="channels_first").flow(
+        np.zeros((4, 3, 6, 8), np.uint8), batch_size=4, seed=0)
+    assert tuple(first(nchw).shape) == (4, 3, 6, 8)  # already NCHW: not transposed again
+    x, misc = np.zeros((4, 6, 8, 3), np.uint8), np.zeros((4, 5))
+    inputs, _ = first(ImageDataGenerator().flow((x, misc), np.arange(4), batch_size=4, seed=0))
+    assert [tuple(t.shape) for t in inputs] == [(4, 3, 6, 8), (4, 5)]
+    root = _tree(tmp_path / "data", n=2)
+    auto = ImageDataGenerator().flow_from_directory(str(root), target_size=(8, 10),
+                                                    class_mode="input", batch_size=4,
+                                                    verbose=False, seed=0)
+    images, target = first(auto)
+    assert tuple(images.shape) == tuple(target.shape) == (4, 3, 8, 10)
+
+
+def test_unwritable_cache_folder_warns_once_and_batches_stay(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "data", n=2)
+    plain = ImageDataGenerator(rotation_range=10).flow_from_directory(
+        str(root), target_size=(8, 8), shuffle=False, verbose=False, seed=0)
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    it = ImageDataGenerator(rotation_range=10).flow_from_directory(
+        str(root), target_size=(8, 8), shuffle=False, verbose=False, seed=0,
+        cache=str(blocked))
+    for sub in range(256):  # every sub-folder name taken by a file: no entry can be written
+        (blocked / f"{sub:02x}").write_text("in the way")
+    with pytest.warns(RuntimeWarning, match="cannot write to the cache folder") as caught:
+        got = it[0]
+    assert len(caught) == 1
+    np.testing.assert_array_equal(got[0], plain[0][0])
+
+
+def test_cache_and_save_arguments_refused(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "data", n=1)
+    gen = ImageDataGenerator()
+    with pytest.raises(ValueError, match="cache='' names no folder"):
+        gen.flow_from_directory(str(root), cache="", verbose=False)
+    with pytest.raises(TypeError, match="cache_limit_bytes must be an int"):
+        gen.flow_from_directory(str(root), cache="memory", cache_limit_bytes=True,
+                                verbose=False)
+    x = np.zeros((2, 4, 4, 3), np.uint8)
+    for prefix in ("../escape", "sub/dir", "a\0b", "x" * 201):
+        with pytest.raises(ValueError, match="must be a plain file-name prefix"):
+            gen.flow(x, batch_size=2, save_to_dir=str(tmp_path), save_prefix=prefix)
+    assert not list(tmp_path.parent.glob("escape*"))
+
+
+@pytest.mark.parametrize("shifts", [[-2, 2], [-0.1, 0.2], [-3, 0.5]])
+def test_shift_lists_may_hold_negative_values_as_in_keras(shifts: list[float]) -> None:
+    keras_image = pytest.importorskip("keras.src.legacy.preprocessing.image")
+    x = np.random.default_rng(0).uniform(0, 255, (8, 10, 12, 3)).astype(np.float32)
+    ours = ImageDataGenerator(width_shift_range=shifts, keras_compat=True).flow(
+        x, batch_size=8, shuffle=False, seed=1)[0]
+    theirs = keras_image.ImageDataGenerator(width_shift_range=shifts).flow(
+        x, batch_size=8, shuffle=False, seed=1)[0]
+    np.testing.assert_allclose(ours, theirs, atol=1e-3)
+    ImageDataGenerator(width_shift_range=shifts).flow(x, batch_size=8, seed=1)[0]

@@ -834,9 +834,10 @@ def _shift(name: str, v: Any) -> ShiftRange:
         if not values:
             raise ValueError(f"{name}={short_repr(v)} holds no shift to draw from: "
                              "give 0 for no shift")
-        if any(x < 0 or not np.isfinite(_float(x)) for x in values):
-            raise ValueError(f"{name} values must be finite and >= 0, got {short_repr(v)}")
-        if any(x > MAX_RANGE for x in values):
+        # a list's values may be negative, as in Keras (each draw gets a random sign)
+        if any(not np.isfinite(_float(x)) for x in values):
+            raise ValueError(f"{name} values must be finite, got {short_repr(v)}")
+        if any(abs(x) > MAX_RANGE for x in values):
             raise ValueError(
                 f"{name} values are pixels when >= 1 and must be at most {MAX_RANGE:g}, "
                 f"got {short_repr(v)}"

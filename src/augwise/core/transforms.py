@@ -173,8 +173,11 @@ def _shift_draw(rng: Any, u: Any, u_sign: Any, extent: float, xp: ArrayOps) -> A
 def shift_limit(rng: Any, extent: int) -> float:
     """The largest shift in pixels that ``rng`` (any shift form) draws."""
     if isinstance(rng, tuple):
-        top = max(rng) if rng else 0.0
-        return float(top * extent if top < 1 else top)
+        if not rng:
+            return 0.0
+        # Keras: fractions when the largest value (signed) is < 1; each draw gets a sign
+        size = max(abs(x) for x in rng)
+        return float(size * extent if max(rng) < 1 else size)
     if isinstance(rng, int):
         return float(max(rng - 1, 0))
     return float(rng * extent if rng < 1 else rng)

@@ -72,6 +72,12 @@ Piece = tuple[str, dict[str, Any], list[str]]  # (step name, kwargs, notes)
 Rule = Callable[[AugmentConfig, Context], Piece | str]  # a str: why it is not expressible
 
 
+STANDARDISATION_NOTE = ("rescale and standardisation are preprocessing, not augmentation: "
+                       "not exported (apply them in your model or dataset)")
+SHEAR_ROWS = ("IDG's shear also scales rows by cos(shear) (13 % at 30 degrees): not "
+              "reproduced, this shear only slants")
+
+
 # -- shared conversions --------------------------------------------------------------
 
 
@@ -97,7 +103,12 @@ def _fraction(name: str, rng: Any, extent: int, ctx: Context) -> tuple[float, li
         notes.append(f"{name}={rng:g} pixels as a fraction of {extent} px{size}")
     else:
         return float(rng), notes
-    return round(shift_limit(rng, extent) / extent, 6), notes
+    fraction = round(shift_limit(rng, extent) / extent, 6)
+    if fraction > 1:
+        notes.append(f"{name}: a shift of {fraction:g} images is more than the target "
+                     "takes (at most 1, the whole image): clipped to 1")
+        fraction = 1.0
+    return fraction, notes
 
 
 def _pixels(name: str, rng: Any, extent: int, ctx: Context) -> tuple[int, list[str]]:
@@ -168,7 +179,8 @@ def _keras_shift(width: bool) -> Rule:
 def _keras_shear(cfg: AugmentConfig, ctx: Context) -> Piece:
     factor = math.tan(math.radians(cfg.shear_range))
     notes = [f"shear_range={cfg.shear_range:g} degrees as the shear factor "
-             f"tan({cfg.shear_range:g}°) = {factor:.4g}, drawn uniformly (IDG draws the angle)"]
+             f"tan({cfg.shear_range:g}°) = {factor:.4g}, drawn uniformly (IDG draws the angle)",
+             SHEAR_ROWS]
     if factor > 1:
         notes.append("Keras' shear factor is at most 1 (45°): clipped")
         factor = 1.0
@@ -178,15 +190,21 @@ def _keras_shear(cfg: AugmentConfig, ctx: Context) -> Piece:
 def _keras_zoom(cfg: AugmentConfig, ctx: Context) -> Piece:
     lo, hi = cfg.zoom_range
     factor = (round(lo - 1, 6), round(hi - 1, 6))
+    notes = ["zoom_range (lo, hi) is RandomZoom's factor (lo - 1, hi - 1); each axis its "
+             "own factor, as in IDG"]
+    if factor[1] > 1:
+        notes.append(f"zoom_range's upper end {hi:g} is past RandomZoom's largest zoom-out "
+                     "(factor 1, zoom 2): clipped to 2")
+        factor = (min(factor[0], 1.0), 1.0)
     return ("RandomZoom", {"height_factor": factor, "width_factor": factor,
-                           **_keras_fill(cfg)},
-            ["zoom_range (lo, hi) is RandomZoom's factor (lo - 1, hi - 1); each axis its "
-             "own factor, as in IDG"])
+                           **_keras_fill(cfg)}, notes)
 
 
 def _keras_flip(mode: str) -> Rule:
     def rule(cfg: AugmentConfig, ctx: Context) -> Piece:
-        return ("RandomFlip", {"mode": mode}, [])
+        # one RandomFlip carries both axes (each flipped in half the images, as in IDG)
+        both = cfg.horizontal_flip and cfg.vertical_flip
+        return ("RandomFlip", {"mode": "horizontal_and_vertical" if both else mode}, [])
 
     return rule
 
@@ -266,7 +284,7 @@ def _alb_shift(cfg: AugmentConfig, ctx: Context) -> Piece:
 def _alb_shear(cfg: AugmentConfig, ctx: Context) -> Piece:
     s = cfg.shear_range
     return ("Affine", {**_affine_base(cfg), "shear": {"x": (-s, s), "y": (0.0, 0.0)}},
-            ["shear in degrees, as IDG's (IDG's shear also scales rows by cos(shear))"])
+            ["shear in degrees, as IDG's", SHEAR_ROWS])
 
 
 def _alb_zoom(cfg: AugmentConfig, ctx: Context) -> Piece:
@@ -288,8 +306,12 @@ def _half_flip(name: str) -> Rule:
 
 def _alb_channel(cfg: AugmentConfig, ctx: Context) -> Piece:
     c = cfg.channel_shift_range
-    return ("RGBShift", {f"{k}_shift_limit": (-c, c) for k in "rgb"} | {"p": 1.0},
-            ["limits in uint8 pixel values (RGB images only)"])
+    notes = ["limits in uint8 pixel values (RGB images only)"]
+    if c > 255:
+        notes.append(f"channel_shift_range={c:g} is past albumentations' largest shift "
+                     "(255, which already saturates a uint8 image): clipped to 255")
+        c = 255.0
+    return ("RGBShift", {f"{k}_shift_limit": (-c, c) for k in "rgb"} | {"p": 1.0}, notes)
 
 
 def _alb_brightness(cfg: AugmentConfig, ctx: Context) -> Piece:
@@ -347,7 +369,7 @@ def _tv_shear(cfg: AugmentConfig, ctx: Context) -> Piece:
     base, notes = _tv_base(cfg)
     s = cfg.shear_range
     return ("RandomAffine", {**base, "shear": (-s, s, 0.0, 0.0)},
-            [*notes, "shear in degrees along x, as IDG's"])
+            [*notes, "shear in degrees along x, as IDG's", SHEAR_ROWS])
 
 
 def _tv_zoom(cfg: AugmentConfig, ctx: Context) -> Piece:
@@ -418,6 +440,10 @@ def make_plan(config: AugmentConfig, target: str, ctx: Context | None = None) ->
         step.kwargs.update(kwargs)
         step.covers.append(spec.name)
         step.notes.extend(n for n in notes if n not in step.notes)
+    if target == "keras" and not steps:
+        # an empty keras.Sequential cannot be called: keep the pipeline a working no-op
+        steps["Identity"] = Step("Identity", notes=[
+            "no transform of this config is expressible with Keras' layers: identity"])
     general = []
     geometric = sum(1 for s in steps.values() if s.name.startswith(
         ("RandomRotation", "RandomTranslation", "RandomShear", "RandomZoom")))
@@ -426,8 +452,7 @@ def make_plan(config: AugmentConfig, target: str, ctx: Context | None = None) ->
     if target == "keras" and config.has_geometry:
         general.extend(_keras_interp(config)[1])
     if config.standardizes:
-        general.append("rescale and standardisation are preprocessing, not augmentation: "
-                       "not exported (apply them in your model or dataset)")
+        general.append(STANDARDISATION_NOTE)
     if ctx.seed is not None and target == "keras":
         for k, step in enumerate(steps.values()):
             step.kwargs["seed"] = ctx.seed + k

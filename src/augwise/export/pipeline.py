@@ -8,7 +8,15 @@ import textwrap
 from typing import Any
 
 from augwise.core.config import AugmentConfig
-from augwise.export.mapping import Expr, Plan, Step, check_target, make_context, make_plan
+from augwise.export.mapping import (
+    STANDARDISATION_NOTE,
+    Expr,
+    Plan,
+    Step,
+    check_target,
+    make_context,
+    make_plan,
+)
 from augwise.keras_layer.support import layer_config, unsupported
 
 # target -> (import lines, module alias of the steps, container call)
@@ -98,6 +106,7 @@ def layer_code(config: AugmentConfig, seed: int | None = None) -> str:
         f"# in-model Keras 3 layer with the semantics of {config.python_call()}",
         "# (one fused warp per image, active only in training; any Keras backend)",
         *_comments([f"not expressible, left out: {why}" for why in missing.values()], ""),
+        *_comments([STANDARDISATION_NOTE] if config.standardizes else [], ""),
         "import keras",
         "",
         "from augwise.keras import ImageDataAugmentation",

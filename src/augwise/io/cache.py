@@ -29,12 +29,14 @@ import os
 import struct
 import tempfile
 import threading
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from augwise.core.validate import check_int
 from augwise.io.decode import Decoded, DecodeSpec, ImageDecodeError, load_image, read_bytes
 
 DEFAULT_MEMORY_LIMIT = 2 * 2**30
@@ -193,6 +195,7 @@ class DiskCache(DecodedCache):
             ) from exc
         self._index: OrderedDict[Path, int] = OrderedDict()
         self._held = 0
+        self._warned = False
         self._scan()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -252,16 +255,19 @@ class DiskCache(DecodedCache):
         header = _HEADER.pack(_MAGIC, key[0], key[1], dec.full_hw[0], dec.full_hw[1],
                               dec.scale[0], dec.scale[1], h, w, c, item)
         file = self.file_for(path, spec)
-        file.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
+        tmp = None
         try:
+            file.parent.mkdir(exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(header)
                 fh.write(arr.data)
             os.replace(tmp, file)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        except OSError as exc:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            self._write_failed(exc)
             return
         with self._lock:
             old = self._index.pop(file, None)
@@ -276,6 +282,16 @@ class DiskCache(DecodedCache):
             self._index[file] = total
             self._held += total
 
+    def _write_failed(self, exc: OSError) -> None:
+        """A cache entry could not be written (read-only or full disk, a file in the
+        way): the batch is unaffected; said once per cache."""
+        if not self._warned:
+            self._warned = True
+            warnings.warn(
+                f"augwise: cannot write to the cache folder {str(self.directory)!r} "
+                f"({exc.strerror or exc}): images not yet cached are decoded every epoch",
+                RuntimeWarning, stacklevel=2)
+
     def _entries(self) -> int:
         return len(self._index)
 
@@ -289,6 +305,10 @@ def make_cache(cache: Any, limit_bytes: int | None) -> DecodedCache | None:
         if limit_bytes is not None:
             raise ValueError("cache_limit_bytes needs cache='memory' or a cache folder")
         return None
+    if limit_bytes is not None:
+        limit_bytes = check_int("cache_limit_bytes", limit_bytes, minimum=0)
+    if isinstance(cache, str) and not cache:
+        raise ValueError("cache='' names no folder: give cache='memory' or a folder path")
     if isinstance(cache, DecodedCache):
         if limit_bytes is not None:
             cache.limit_bytes = int(limit_bytes)

@@ -75,6 +75,13 @@ def save_spec(
         raise ValueError(f"save_to_dir={short_repr(save_to_dir)} is not an existing folder")
     if not isinstance(save_prefix, str):
         raise TypeError(f"save_prefix must be a string, got {short_repr(save_prefix)}")
+    seps = {os.sep, os.altsep or os.sep, "\0"}
+    if any(c in save_prefix for c in seps) or save_prefix in (".", "..") or \
+            len(save_prefix.encode()) > 200:
+        raise ValueError(
+            f"save_prefix={short_repr(save_prefix)} must be a plain file-name prefix (no path "
+            "separator or NUL, at most 200 bytes): the images go into save_to_dir itself"
+        )
     if not isinstance(save_format, str) or save_format.lower() not in SAVE_FORMATS:
         raise ValueError(
             f"save_format must be one of {', '.join(SAVE_FORMATS)}, got {short_repr(save_format)}"

@@ -203,6 +203,10 @@ class AugwiseDataset(IterableDataset):
                     sharding.rank, sharding.world_size, drop_last=sharding.drop_last)
         self.iterator = iterator
         self.channels_first = check_bool("channels_first", channels_first)
+        # batches of a channels_first iterator are (N, C, H, W) already
+        layout = getattr(iterator, "data_format", iterator.config.data_format)
+        self._transpose = self.channels_first and layout == "channels_last"
+        self._images_as_target = getattr(iterator, "class_mode", None) == "input"
         self.labels = labels
         self._label_dtype = _label_dtype(labels)
         self._sparse = getattr(iterator, "class_mode", None) == "sparse"
@@ -242,11 +246,19 @@ class AugwiseDataset(IterableDataset):
             return t.to(target)
         return t
 
+    def _images(self, x: Any) -> Any:
+        """The image batch as a tensor (NCHW when asked); with extra inputs (a list whose
+        first array is the images) only the images are transposed."""
+        if isinstance(x, list) and x:
+            return [_to_torch(x[0], self._transpose), *(_to_torch(v, False) for v in x[1:])]
+        return _to_torch(x, self._transpose)
+
     def _convert(self, batch: Any) -> Any:
         if not isinstance(batch, tuple):
-            return _to_torch(batch, self.channels_first)
-        head = _to_torch(batch[0], self.channels_first)
-        return (head, self._labels(batch[1]), *(_to_torch(v, False) for v in batch[2:]))
+            return self._images(batch)
+        head = self._images(batch[0])
+        target = self._images(batch[1]) if self._images_as_target else self._labels(batch[1])
+        return (head, target, *(_to_torch(v, False) for v in batch[2:]))
 
     def _worker_token(self, worker_id: int, seed: int) -> str:
         """The same string in every worker process of one pass, a new one per pass.
