@@ -229,13 +229,17 @@ def test_cli_bad_file_exits_2(tmp_path: Path) -> None:
     assert res.returncode == 2 and "--to must be one of" in res.stderr
 
 
-def test_keras_export_keeps_both_flips() -> None:
+def test_keras_export_flips_each_axis_on_its_own() -> None:
+    """Two RandomFlip layers: Keras' "horizontal_and_vertical" draws one coin for both
+    axes (an image is never flipped on one axis only), IDG one per axis."""
     cfg = AugmentConfig(horizontal_flip=True, vertical_flip=True)
-    code = emit_code(cfg, "keras")
-    assert "RandomFlip(mode='horizontal_and_vertical')" in code
-    assert code.count("RandomFlip") == 1
-    assert _keras_configs(build_pipeline(cfg, "keras"))[0]["mode"] == "horizontal_and_vertical"
-    assert "mode='horizontal')" in emit_code(AugmentConfig(horizontal_flip=True), "keras")
+    layers = _keras_configs(build_pipeline(cfg, "keras", seed=0))
+    assert [c["mode"] for c in layers] == ["horizontal", "vertical"]
+    assert _keras_configs(_run_code(emit_code(cfg, "keras", seed=0))) == layers
+    img = np.arange(2 * 3, dtype=np.float32).reshape(1, 2, 3, 1)
+    pipeline = build_pipeline(cfg, "keras", seed=1)
+    seen = {np.asarray(pipeline(img, training=True)).tobytes() for _ in range(60)}
+    assert len(seen) == 4  # none, horizontal only, vertical only, both
 
 
 @pytest.mark.parametrize(("cfg", "target", "note"), [
@@ -246,7 +250,7 @@ def test_keras_export_keeps_both_flips() -> None:
 ])
 def test_exported_code_runs_for_every_accepted_value(cfg: AugmentConfig, target: str,
                                                      note: str) -> None:
-    code = emit_code(cfg, target, image_size=(40, 40))
+    code = emit_code(cfg, target, image_size=(40, 40), seed=0)
     assert note in code
     pipeline = _run_code(code)
     img = np.random.default_rng(0).integers(0, 256, (40, 40, 3), dtype=np.uint8)

@@ -187,8 +187,10 @@ def test_big_endian_arrays_give_the_native_batches() -> None:
 
 
 def test_values_beyond_the_output_dtype_are_refused() -> None:
-    with pytest.raises(ValueError, match="beyond float32's range"):
-        ImageDataGenerator().flow(np.full((2, 4, 4, 3), 1e308), batch_size=2)
+    for compat in (False, True):
+        with pytest.raises(ValueError, match="beyond float32's range"):
+            ImageDataGenerator(keras_compat=compat).flow(np.full((2, 4, 4, 3), 1e308),
+                                                         batch_size=2)
     # float64 output holds them
     out = ImageDataGenerator(dtype="float64").flow(np.full((2, 4, 4, 3), 1e308),
                                                    batch_size=2)[0]
@@ -213,6 +215,7 @@ def test_single_image_methods_refuse_nan_and_inf() -> None:
     ({"brightness": float("nan")}, ValueError, "brightness must be finite"),
     ({"channel_shift_intensity": float("inf")}, ValueError, "channel_shift_intensity"),
     ({"flip_horizontal": "False"}, TypeError, "flip_horizontal must be True or False"),
+    ({"flip_vertical": 0.5}, TypeError, "flip_vertical must be True or False"),
     ({"theta": "10"}, TypeError, "theta must be a number"),
 ])
 def test_apply_transform_refuses_invalid_parameters(
@@ -226,10 +229,12 @@ def test_apply_transform_refuses_invalid_parameters(
 def test_apply_transform_takes_keras_flags_and_numbers() -> None:
     x = np.arange(8 * 8 * 3, dtype=np.float32).reshape(8, 8, 3)
     gen = ImageDataGenerator()
-    for flag in (True, np.bool_(True), 1):
+    for flag in (True, np.bool_(True), 1, 1.0, np.array(True)):
         np.testing.assert_array_equal(gen.apply_transform(x, {"flip_horizontal": flag}),
                                       x[:, ::-1])
-    np.testing.assert_array_equal(gen.apply_transform(x, {"theta": np.float64(0), "tx": 0}), x)
+    for params in ({"theta": np.float64(0), "tx": 0}, {"flip_horizontal": None},
+                   {"theta": np.array(0.0)}):
+        np.testing.assert_array_equal(gen.apply_transform(x, params), x)
 
 
 def test_dataframe_targets_and_weights_refuse_nan(tmp_path: Path) -> None:
@@ -252,12 +257,18 @@ def test_dataframe_targets_and_weights_refuse_nan(tmp_path: Path) -> None:
     ({"dtype": "uint8", "rescale": 1 / 255}, "dtype='uint8' cannot hold what rescale"),
     ({"dtype": "uint8", "samplewise_center": True}, "cannot hold what samplewise_center"),
     ({"dtype": "int8"}, "dtype='int8' cannot hold pixel values from 0 to 255"),
-    ({"width_shift_range": []}, r"width_shift_range=\[\] holds no shift"),
-    ({"height_shift_range": ()}, "height_shift_range=.* holds no shift"),
 ])
 def test_generator_arguments_refused(kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         ImageDataGenerator(**kwargs)
+
+
+def test_an_empty_shift_list_is_no_shift_as_in_keras() -> None:
+    x = np.random.default_rng(0).uniform(0, 255, (2, 6, 7, 3)).astype(np.float32)
+    for compat in (False, True):
+        out = ImageDataGenerator(width_shift_range=[], keras_compat=compat).flow(
+            x, batch_size=2, shuffle=False)[0]
+        np.testing.assert_array_equal(out, x)
 
 
 def test_uint8_output_without_standardisation_still_works() -> None:
@@ -420,3 +431,15 @@ def test_shift_lists_may_hold_negative_values_as_in_keras(shifts: list[float]) -
         x, batch_size=8, shuffle=False, seed=1)[0]
     np.testing.assert_allclose(ours, theirs, atol=1e-3)
     ImageDataGenerator(width_shift_range=shifts).flow(x, batch_size=8, seed=1)[0]
+
+
+def test_keras_compat_skip_reason_names_the_read_error(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "data", n=2)
+    it = ImageDataGenerator(keras_compat=True).flow_from_directory(
+        str(root), target_size=(8, 8), batch_size=4, shuffle=False, on_error="skip",
+        verbose=False)
+    gone = root / "a" / "g0.png"
+    gone.unlink()
+    os.mkfifo(gone)
+    it[0]
+    assert it.skipped == {str(gone): "a FIFO (named pipe), not a regular file"}

@@ -45,9 +45,9 @@ def doctor(
     data: str | None = typer.Argument(
         None, show_default=False, help="Training data: a class-folder directory, a CSV "
         "file (filename,class), or an .npz/.npy file."),
-    validation: Path | None = typer.Option(None, "--validation", help="Validation data (same "
-                                           "forms)."),
-    test: Path | None = typer.Option(None, "--test", help="Test data (same forms)."),
+    validation: str | None = typer.Option(None, "--validation", help="Validation data (same "
+                                          "forms)."),
+    test: str | None = typer.Option(None, "--test", help="Test data (same forms)."),
     target_size: str | None = typer.Option(None, "--target-size", metavar="H,W", help="Size "
                                            "given to flow*(): 224,224, 224x224 or 224 224 "
                                            "(default: Keras' 256,256 for files)."),
@@ -128,7 +128,7 @@ def doctor(
         if data is not None:
             raise typer.BadParameter("give either DATA or --demo, not both")
         train_dir, test_dir = prepare_demo(out / "demo-data")
-        data, test = str(train_dir), test if test is not None else test_dir
+        data, test = str(train_dir), test if test is not None else str(test_dir)
         for key, value in DEMO_FLOW.items():
             if flow.get(key) is None:
                 flow[key] = value

@@ -831,9 +831,6 @@ def _shift(name: str, v: Any) -> ShiftRange:
         values = list(np.asarray(v).ravel().tolist()) if isinstance(v, np.ndarray) else list(v)
         if not all(_is_number(x) for x in values):
             raise TypeError(f"{name} list must hold numbers, got {short_repr(v)}")
-        if not values:
-            raise ValueError(f"{name}={short_repr(v)} holds no shift to draw from: "
-                             "give 0 for no shift")
         # a list's values may be negative, as in Keras (each draw gets a random sign)
         if any(not np.isfinite(_float(x)) for x in values):
             raise ValueError(f"{name} values must be finite, got {short_repr(v)}")

@@ -109,13 +109,21 @@ class TransformParams:
 
 
 def _flag(name: str, value: Any) -> bool:
-    if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer))
-                                               and value in (0, 1)):
+    """A flip flag: a bool, None (no flip) or the number 0 or 1 (a string is refused: any
+    non-empty string, 'False' included, would flip)."""
+    if value is None:
+        return False
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or (
+            isinstance(value, (int, float, np.number)) and value in (0, 1)):
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
 def _number(name: str, value: Any) -> float:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
         raise TypeError(f"{name} must be a number, got {value!r}")
     out = float(value)

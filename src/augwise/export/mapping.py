@@ -202,9 +202,9 @@ def _keras_zoom(cfg: AugmentConfig, ctx: Context) -> Piece:
 
 def _keras_flip(mode: str) -> Rule:
     def rule(cfg: AugmentConfig, ctx: Context) -> Piece:
-        # one RandomFlip carries both axes (each flipped in half the images, as in IDG)
-        both = cfg.horizontal_flip and cfg.vertical_flip
-        return ("RandomFlip", {"mode": "horizontal_and_vertical" if both else mode}, [])
+        # one layer per axis: RandomFlip("horizontal_and_vertical") draws one coin for
+        # both axes, where IDG flips each axis on its own
+        return ("RandomFlip", {"mode": mode}, [])
 
     return rule
 
@@ -400,6 +400,8 @@ TORCHVISION: dict[str, Rule] = {
 
 TABLES = {"keras": KERAS, "albumentations": ALBUMENTATIONS, "torchvision": TORCHVISION}
 # required arguments of a class at their neutral values, for the transforms it does not carry
+# classes written once per transform, never merged (two flips are two draws)
+_ONE_PER_TRANSFORM = frozenset({"RandomFlip"})
 NEUTRAL: dict[str, dict[str, Any]] = {
     "RandomTranslation": {"height_factor": 0.0, "width_factor": 0.0},
     "RandomAffine": {"degrees": 0.0},
@@ -436,7 +438,8 @@ def make_plan(config: AugmentConfig, target: str, ctx: Context | None = None) ->
             missing[spec.name] = piece
             continue
         name, kwargs, notes = piece
-        step = steps.setdefault(name, Step(name, dict(NEUTRAL.get(name, {}))))
+        key = f"{name}/{spec.name}" if name in _ONE_PER_TRANSFORM else name
+        step = steps.setdefault(key, Step(name, dict(NEUTRAL.get(name, {}))))
         step.kwargs.update(kwargs)
         step.covers.append(spec.name)
         step.notes.extend(n for n in notes if n not in step.notes)
@@ -455,5 +458,6 @@ def make_plan(config: AugmentConfig, target: str, ctx: Context | None = None) ->
         general.append(STANDARDISATION_NOTE)
     if ctx.seed is not None and target == "keras":
         for k, step in enumerate(steps.values()):
-            step.kwargs["seed"] = ctx.seed + k
+            if step.name.startswith("Random"):
+                step.kwargs["seed"] = ctx.seed + k
     return Plan(target, tuple(steps.values()), tuple(general), missing)

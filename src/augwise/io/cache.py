@@ -285,8 +285,9 @@ class DiskCache(DecodedCache):
     def _write_failed(self, exc: OSError) -> None:
         """A cache entry could not be written (read-only or full disk, a file in the
         way): the batch is unaffected; said once per cache."""
-        if not self._warned:
-            self._warned = True
+        with self._lock:
+            first, self._warned = not self._warned, True
+        if first:
             warnings.warn(
                 f"augwise: cannot write to the cache folder {str(self.directory)!r} "
                 f"({exc.strerror or exc}): images not yet cached are decoded every epoch",

@@ -76,8 +76,7 @@ def save_spec(
     if not isinstance(save_prefix, str):
         raise TypeError(f"save_prefix must be a string, got {short_repr(save_prefix)}")
     seps = {os.sep, os.altsep or os.sep, "\0"}
-    if any(c in save_prefix for c in seps) or save_prefix in (".", "..") or \
-            len(save_prefix.encode()) > 200:
+    if any(c in save_prefix for c in seps) or len(os.fsencode(save_prefix)) > 200:
         raise ValueError(
             f"save_prefix={short_repr(save_prefix)} must be a plain file-name prefix (no path "
             "separator or NUL, at most 200 bytes): the images go into save_to_dir itself"
@@ -201,10 +200,10 @@ class NumpyArrayIterator(FlowIterator):
                 + f"). You passed an array with shape {x.shape}"
             )
         check_not_empty("x", x)
+        check_fits("x", x, self.dtype)  # before a cast would turn the values into inf
         x = native_order(engine.images(x, self.dtype))
         # NaN or inf would spread to every batch (and, through fit(), every statistic)
         check_finite("x", x)
-        check_fits("x", x, self.dtype)
         if y is not None:
             y = _per_image("y", y)
             check_finite("y", y)

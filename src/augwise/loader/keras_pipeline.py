@@ -169,6 +169,8 @@ class KerasFilePipeline(KerasPipeline):
                 self.config.data_format,
                 "float32",
             )
+        except ImageDecodeError:
+            raise  # read_bytes' own: the file is not readable as data
         except UnidentifiedImageError as exc:
             raise ImageDecodeError(path, "not an image file (unrecognised format)") from exc
         except OSError as exc:

@@ -195,7 +195,8 @@ class AugwiseDataset(IterableDataset):
         rank: int | None = None, world_size: int | None = None, drop_last: bool = False,
     ) -> None:
         if not isinstance(iterator, FlowIterator):
-            raise TypeError(f"iterator must be an augwise iterator, got {type(iterator).__name__}")
+            raise TypeError("iterator must be an augwise flow*() iterator, got "
+                            f"{type(iterator).__name__}")
         if rank is not None or world_size is not None or iterator.sharding.world_size == 1:
             sharding = Shard.resolve(rank, world_size, drop_last)
             if sharding != iterator.sharding:
