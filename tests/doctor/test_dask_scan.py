@@ -120,7 +120,7 @@ def test_cli_scheduler_local(tree: Path, tmp_path: Path) -> None:
     (("--scheduler", "tcp:/host"), "error: scheduler 'tcp:/host' is neither local:N"),
     (("--scheduler", "local:0"), "error: scheduler 'local:0' is neither local:N"),
     (("--scheduler", "local:2", "--test", "s3://bucket/test"),
-     "error: test data 's3:/bucket/test' is a URL"),
+     "error: test data 's3://bucket/test' is a URL"),
 ])
 def test_cli_bad_scheduler_or_url_exits_2(tree: Path, tmp_path: Path,
                                           args: tuple[str, ...], words: str) -> None:

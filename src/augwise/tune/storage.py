@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     import optuna
 
 HEARTBEAT_SECONDS = 5
-GRACE_SECONDS = 20
+# a worker whose heartbeat is this late is taken for dead and its trial run again; 20 s
+# was too short on a loaded 2-core machine (a live worker's trial was failed under it)
+GRACE_SECONDS = 60
 CREATE_ATTEMPTS = 4
 JOURNAL = "journal:"
 
