@@ -108,11 +108,13 @@ def check_fits(name: str, values: np.ndarray, dtype: Any, chunk_values: int = 1 
         )
 
 
-def check_finite(name: str, values: np.ndarray, chunk_values: int = 1 << 22) -> None:
+def check_finite(name: str, values: np.ndarray, chunk_values: int = 1 << 22, *,
+                 where: str = "") -> None:
     """Raise ``ValueError`` if the float array ``values`` holds NaN or inf, naming how
     many and the first one; other dtypes pass unchecked.
 
-    Scans ``chunk_values`` values at a time along the first axis (bounded memory).
+    Scans ``chunk_values`` values at a time along the first axis (bounded memory);
+    ``where`` (a file or a split) starts the message.
 
     >>> check_finite("y", np.array([0.5, np.nan]))
     Traceback (most recent call last):
@@ -137,10 +139,11 @@ def check_finite(name: str, values: np.ndarray, chunk_values: int = 1 << 22) -> 
             first = (start + int(at[0]), *(int(i) for i in at[1:]))
     if first is None:
         return
-    where = ", ".join(str(i) for i in first)
+    at_first = ", ".join(str(i) for i in first)
     plural = "s" if bad > 1 else ""
     raise ValueError(
-        f"{name} holds {bad} NaN or infinite value{plural} (the first: {name}[{where}] = "
+        f"{where + ': ' if where else ''}"
+        f"{name} holds {bad} NaN or infinite value{plural} (the first: {name}[{at_first}] = "
         f"{values[first]}, sample {first[0]}); they would spread through every batch and "
         f"statistic. Replace them (e.g. np.nan_to_num({name})) or drop those samples."
     )

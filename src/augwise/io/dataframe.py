@@ -74,10 +74,7 @@ def _check_numbers(name: str, values: Any) -> None:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
             return
-    try:
-        check_finite("values", arr)
-    except ValueError as exc:
-        raise ValueError(f"the dataframe's {name}: {exc}") from None
+    check_finite("values", arr, where=f"the dataframe's {name}")
 
 
 def is_dataframe(obj: Any) -> bool:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from augwise.core.files import check_regular
+from augwise.core.machine import total_memory
 from augwise.core.validate import check_finite
 from augwise.io.dataframe import is_dataframe
 from augwise.io.demo import load_fashion_mnist
@@ -257,10 +258,7 @@ def _arrays(name: str, x: Any, y: Any, origin: str, source: str | None,
     where = f"{source} ({name} split)" if source else f"the {name} split"
     if n == 0 or 0 in arr.shape[1:]:
         raise ValueError(f"{where}: the images' shape {arr.shape} holds no image")
-    try:
-        check_finite("images", arr)
-    except ValueError as exc:
-        raise ValueError(f"{where}: {exc}") from None
+    check_finite("images", arr, where=where)
     if y is None:
         labels, classes, kind = np.full(n, -1, np.int64), [], "none"
     else:
@@ -268,10 +266,7 @@ def _arrays(name: str, x: Any, y: Any, origin: str, source: str | None,
         if ya.ndim == 0 or len(ya) != n:
             raise ValueError(f"{name}: {n} images but {ya.size if ya.ndim == 0 else len(ya)} "
                              "labels")
-        try:
-            check_finite("labels", ya)
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
+        check_finite("labels", ya, where=where)
         if ya.ndim == 2 and ya.shape[1] > 1:
             single = np.isin(ya, (0, 1)).all() and (ya.sum(axis=1) == 1).all()
             if single:
@@ -341,13 +336,6 @@ def _declared_bytes(fp: Any) -> int | None:
     return int(np.prod(shape, dtype=object)) * dtype.itemsize
 
 
-def _physical_memory() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 1 << 62
-
-
 def check_array_file(path: str) -> None:
     """Refuse a ``.npy``/``.npz`` file whose arrays declare more data than the file holds
     (truncated, or a header crafted to make the reader allocate terabytes) or more than
@@ -355,7 +343,7 @@ def check_array_file(path: str) -> None:
     import zipfile
 
     check_regular(path)
-    memory = _physical_memory()
+    memory = total_memory()  # 0 if unknown: no bound
 
     def check(member: str, declared: int | None, held: int) -> None:
         if declared is None:
@@ -365,7 +353,7 @@ def check_array_file(path: str) -> None:
                 f"{path!r}{member}: the array declares {declared:,} bytes of data but the "
                 f"file holds {held:,}: truncated or corrupt"
             )
-        if declared > memory:
+        if memory and declared > memory:
             raise ValueError(
                 f"{path!r}{member}: the array needs {declared / 2**30:.1f} GiB, more than "
                 f"this machine's {memory / 2**30:.1f} GiB of memory"

@@ -389,7 +389,7 @@ class ImageDataGenerator:
         """
         arr = _one_image(x)
         params = self.get_random_transform(arr.shape, seed)
-        return self.apply_transform(arr, params)
+        return self.engine.apply_transform(arr, params, self.config)  # arr checked above
 
     def preview(self, x_or_iterator: Any, n: int = 6, images: int = 6,
                 seed: int | None = None) -> Figure:

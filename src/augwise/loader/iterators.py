@@ -26,6 +26,7 @@ from augwise.core.config import AugmentConfig
 from augwise.core.machine import usable_cores
 from augwise.core.params import TransformParams
 from augwise.core.sampling import RandomStreams, resolve_seed
+from augwise.core.validate import check_int
 from augwise.io.sources import WHITE_LIST_FORMATS
 from augwise.loader.executor import Prefetcher, WorkerPool
 from augwise.loader.keras_pipeline import KerasPipeline
@@ -98,16 +99,10 @@ class Iterator:
         self, n: int, batch_size: int, shuffle: bool, seed: int | None, *,
         workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10,
     ) -> None:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"n must be the number of samples (an int >= 0), got {n!r}")
-        if n < 0:
-            raise ValueError(f"n must be the number of samples (an int >= 0), got {n}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise TypeError(f"batch_size must be an int, got {batch_size!r}")
-        if batch_size < 0 or (batch_size == 0 and n > 0):
-            raise ValueError(f"batch_size must be >= 1 (0 only with n=0), got {batch_size}")
-        self.n = int(n)
-        self.batch_size = int(batch_size)
+        self.n = check_int("n", n, minimum=0)
+        self.batch_size = check_int("batch_size", batch_size, minimum=0)
+        if self.batch_size == 0 and self.n > 0:
+            raise ValueError("batch_size must be >= 1 (0 only with n=0), got 0")
         self.seed = seed
         self.shuffle = shuffle
         self.batch_index = 0
